@@ -1,0 +1,78 @@
+"""The reviewed catalog (GPU shapes, regions, quota metrics, prices, models), loaded from data/catalog.yaml.
+
+Pure: no I/O beyond reading the packaged data file once.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Accelerator(_Frozen):
+    memory_gib: float
+    quota_metric: str
+    quota_id: str
+
+
+class Region(_Frozen):
+    gpus: tuple[str, ...]
+
+
+class MachineShape(_Frozen):
+    machine_type: str
+    accelerator: str
+    count: int
+    price_per_hour_usd: float
+
+
+class MaasOffer(_Frozen):
+    model: str
+    publisher_model: str
+    locations: tuple[str, ...]
+    features: tuple[str, ...] = ()
+
+
+class OpenWeights(_Frozen):
+    huggingface_id: str
+    publisher_model: str | None = None
+    params_billion: float
+    bytes_per_param: float
+    context_tokens: int
+    eula: bool = False
+
+
+class Model(_Frozen):
+    maas: MaasOffer | None = None
+    open: OpenWeights | None = None
+
+
+class Catalog(_Frozen):
+    prices_read_on: str
+    price_source: str
+    accelerators: dict[str, Accelerator]
+    regions: dict[str, Region]
+    machine_shapes: dict[str, MachineShape]
+    models: dict[str, Model]
+
+    def maas_models(self) -> list[str]:
+        return sorted(name for name, m in self.models.items() if m.maas)
+
+    def open_models(self) -> list[str]:
+        return sorted(name for name, m in self.models.items() if m.open)
+
+    def shapes_for_machine_type(self, machine_type: str) -> list[MachineShape]:
+        return [s for s in self.machine_shapes.values() if s.machine_type == machine_type]
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    text = resources.files("provisioning").joinpath("data/catalog.yaml").read_text(encoding="utf-8")
+    return Catalog.model_validate(yaml.safe_load(text))

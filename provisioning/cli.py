@@ -1,0 +1,95 @@
+"""`provision`: a thin Typer layer over the library. No logic of its own beyond parsing and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from provisioning import __version__
+from provisioning.errors import EXIT_BAD_INPUT, ProvisionError
+from provisioning.spec import load_spec
+
+app = typer.Typer(
+    name="provision",
+    help="From nothing to a verified OpenAI-compatible chat-completions endpoint on Vertex AI.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+T = TypeVar("T")
+
+SpecOption = Annotated[Path, typer.Option("--spec", help="Environment spec (YAML).", show_default=False)]
+ApiEndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-endpoint",
+        envvar="PROVISION_API_ENDPOINT",
+        help="Point every Google API host at this base URL (the emulator's), e.g. http://127.0.0.1:8790.",
+    ),
+]
+AccessTokenFileOption = Annotated[
+    Path | None,
+    typer.Option("--access-token-file", help="File holding a Google access token (else env, else ADC)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output (JSON).")]
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run a command body; turn our errors into a message (what / why / fix) and the right exit code."""
+    try:
+        return action()
+    except ProvisionError as error:
+        err_console.print(f"[bold red]error:[/] {error.what}", soft_wrap=True)
+        if error.why:
+            err_console.print(f"  [bold]why:[/] {error.why}", soft_wrap=True)
+        if error.fix:
+            err_console.print(f"  [bold]fix:[/] {error.fix}", soft_wrap=True)
+        raise typer.Exit(error.exit_code) from None
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        out_console.print(f"provision {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Provision, check and verify Vertex AI OpenAI-compatible endpoints."""
+
+
+@app.command()
+def validate(spec: SpecOption, json_output: JsonOption = False) -> None:
+    """Validate a spec file offline (no API calls): exit 0 when valid, 2 with the problems otherwise."""
+
+    def run() -> None:
+        env = load_spec(spec)
+        if json_output:
+            out_console.print_json(data={"spec": str(spec), "valid": True, "project": env.project.id})
+        else:
+            out_console.print(f"[green]valid[/]: {spec} (project {env.project.id}, region {env.region})")
+
+    guarded(run)
+
+
+def run() -> None:
+    """Entry point used by `python -m provisioning`; usage errors from Click exit with 2 as well."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit as exit_:
+        sys.exit(exit_.code if exit_.code is not None else 0)
+
+
+__all__ = ["EXIT_BAD_INPUT", "app", "run"]

@@ -1,0 +1,1 @@
+"""The only code that talks to Google APIs: thin clients, retries, LRO waits, error translation."""
