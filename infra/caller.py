@@ -1,0 +1,129 @@
+"""CallerIdentity: the service account applications call models as, with roles/aiplatform.user only.
+
+No keys, ever: CI reaches it through Workload Identity Federation (a GitHub OIDC provider whose
+attribute_condition admits exactly one repository), people through impersonation or their own ADC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+
+from provisioning.spec import EnvironmentSpec
+
+TYPE = "vertexbootstrap:index:CallerIdentity"
+CALLER_ROLE = "roles/aiplatform.user"
+WIF_ROLE = "roles/iam.workloadIdentityUser"
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class GithubFederation:
+    repository: str  # OWNER/REPO, validated by the spec
+    pool_id: str
+    provider_id: str
+
+    @property
+    def condition(self) -> str:
+        return f'assertion.repository == "{self.repository}"'
+
+
+@dataclass(frozen=True)
+class CallerIdentityArgs:
+    service_account_id: str
+    github: GithubFederation | None
+
+    @classmethod
+    def from_spec(cls, spec: EnvironmentSpec) -> CallerIdentityArgs:
+        wif = spec.caller.workload_identity
+        return cls(
+            service_account_id=spec.caller.service_account_id,
+            github=GithubFederation(wif.github_repository, wif.pool_id, wif.provider_id) if wif else None,
+        )
+
+
+class CallerIdentity(pulumi.ComponentResource):
+    """Outputs `email` and, with federation, `workload_identity_provider`.
+
+    The provider name is what google-github-actions/auth takes as `workload_identity_provider`.
+    """
+
+    email: pulumi.Output[str]
+    workload_identity_provider: pulumi.Output[str] | None
+
+    def __init__(
+        self,
+        name: str,
+        args: CallerIdentityArgs,
+        project_id: pulumi.Input[str],
+        after: Sequence[pulumi.Resource],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`after`: the iam Service (the account cannot be created before the API is on)."""
+        super().__init__(TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = gcp.serviceaccount.Account(
+            args.service_account_id,
+            project=project_id,
+            account_id=args.service_account_id,
+            display_name="Calls Vertex AI chat completions (vertex-bootstrap)",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )
+        gcp.projects.IAMMember(
+            f"{args.service_account_id}-aiplatform-user",
+            project=project_id,
+            role=CALLER_ROLE,
+            member=account.member,
+            opts=child,
+        )
+        self.email = account.email
+        self.workload_identity_provider = None
+        if args.github:
+            self.workload_identity_provider = self._federate(args.github, project_id, account, after)
+        self.register_outputs(
+            {"email": self.email, "workload_identity_provider": self.workload_identity_provider}
+        )
+
+    def _federate(
+        self,
+        github: GithubFederation,
+        project_id: pulumi.Input[str],
+        account: gcp.serviceaccount.Account,
+        after: Sequence[pulumi.Resource],
+    ) -> pulumi.Output[str]:
+        pool = gcp.iam.WorkloadIdentityPool(
+            github.pool_id,
+            project=project_id,
+            workload_identity_pool_id=github.pool_id,
+            display_name="GitHub Actions",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
+        )
+        provider = gcp.iam.WorkloadIdentityPoolProvider(
+            f"{github.pool_id}-{github.provider_id}",
+            project=project_id,
+            workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=github.provider_id,
+            attribute_mapping={
+                "google.subject": "assertion.sub",
+                "attribute.repository": "assertion.repository",
+            },
+            # Without a condition any GitHub repository could mint tokens in this pool.
+            attribute_condition=github.condition,
+            oidc={"issuer_uri": GITHUB_ISSUER},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        gcp.serviceaccount.IAMMember(
+            f"{github.pool_id}-{github.provider_id}-impersonates",
+            service_account_id=account.name,
+            role=WIF_ROLE,
+            member=pool.name.apply(
+                lambda pool_name: (
+                    f"principalSet://iam.googleapis.com/{pool_name}/attribute.repository/{github.repository}"
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return provider.name
