@@ -1,4 +1,4 @@
-"""`pulumi up` entry point: read the spec from stack config, build the stack, export the outputs contract."""
+"""`pulumi up` entry point (Pulumi.yaml: `main: infra/`)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,6 @@ from pathlib import Path
 
 import pulumi
 
-from infra.config import spec_from_config
-from infra.program import build
-from provisioning.errors import ProvisionError
+from infra.program import stack_main
 
-
-def main() -> None:
-    try:
-        spec = spec_from_config(pulumi.Config(), Path(pulumi.get_root_directory()))
-        outputs = build(spec, os.environ, datetime.now(UTC))
-    except ProvisionError as error:
-        # RunError: Pulumi prints the message alone (no traceback) and registers nothing.
-        raise pulumi.RunError(error.render()) from None
-    for key, value in outputs.items():
-        pulumi.export(key, value)
-
-
-main()
+stack_main(pulumi.Config(), Path(pulumi.get_root_directory() or os.getcwd()), os.environ, datetime.now(UTC))

@@ -70,9 +70,9 @@ class FakeGoogleCloud(Mocks):
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         return args.resource_id or f"{args.name}-id", {**args.inputs, **_computed(args)}
 
-    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "gcp:organizations/getProject:getProject":
-            return {"number": PROJECT_NUMBER, "projectId": args.args.get("projectId")}, None
+            return {"number": PROJECT_NUMBER, "projectId": args.args.get("projectId")}, []
         raise NotImplementedError(f"no fake for invoke {args.token}")
 
 

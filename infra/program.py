@@ -5,17 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
 from infra.budget import Budget, BudgetArgs
 from infra.caller import CallerIdentity, CallerIdentityArgs
+from infra.config import StackConfig, spec_from_config
 from infra.foundation import Foundation, FoundationArgs
 from infra.model_access import ModelAccess, ModelAccessArgs
 from infra.serving import ServingEndpoint, ServingEndpointArgs
 from provisioning.catalog import load_catalog
-from provisioning.errors import BadInputError
+from provisioning.errors import BadInputError, ProvisionError
 from provisioning.outputs import maas_base_url
 from provisioning.spec import EnvironmentSpec
 
@@ -96,3 +98,14 @@ def build(spec: EnvironmentSpec, environ: Mapping[str, str], now: datetime) -> d
     if caller.workload_identity_provider is not None:
         outputs["workload_identity_provider"] = caller.workload_identity_provider
     return outputs
+
+
+def stack_main(config: StackConfig, root: Path, environ: Mapping[str, str], now: datetime) -> None:
+    """What `pulumi up` runs. A bad spec, a missing token or a refused EULA stops it before any resource."""
+    try:
+        outputs = build(spec_from_config(config, root), environ, now)
+    except ProvisionError as error:
+        # RunError: Pulumi prints the message alone (no traceback).
+        raise pulumi.RunError(error.render()) from None
+    for key, value in outputs.items():
+        pulumi.export(key, value)
