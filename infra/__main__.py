@@ -10,4 +10,4 @@ import pulumi
 
 from infra.program import stack_main
 
-stack_main(pulumi.Config(), Path(pulumi.get_root_directory() or os.getcwd()), os.environ, datetime.now(UTC))
+stack_main(pulumi.Config(), Path(pulumi.get_root_directory()), os.environ, datetime.now(UTC))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import runpy
 from pathlib import Path
 from typing import Any
 
@@ -313,3 +314,26 @@ def test_bad_spec_stops_pulumi_up_with_the_spec_error_and_registers_nothing() ->
     assert len(errors) == 1
     assert "the spec is not valid" in errors[0] and "project.id" in errors[0] and "fix:" in errors[0]
     assert monitor.nodes == []
+
+
+def test_pulumi_entry_point_reads_the_spec_file_from_stack_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    mocks = FakeGoogleCloud()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config({"vertex-bootstrap:specFile": "examples/dev.yaml"})
+    monkeypatch.setattr(
+        pulumi.runtime.settings.SETTINGS, "root_directory", str(REPO)
+    )  # Pulumi.yaml's directory
+
+    @pulumi.runtime.test
+    def up() -> None:
+        runpy.run_path(str(REPO / "infra" / "__main__.py"), run_name="__main__")
+
+    try:
+        up()
+    finally:
+        pulumi.runtime.set_all_config({})
+    assert one(monitor.nodes, DEPLOYMENT, "llama-8b-vllm")
+    assert one(monitor.nodes, PROJECT)["inputs"]["projectId"] == "acme-genai-dev"
