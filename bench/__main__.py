@@ -1,4 +1,4 @@
-"""`make bench`: run every bench/bench_*.py, print one table, and (with --write) record it in bench/RESULTS.md."""
+"""`make bench`: run every bench/bench_*.py, print one table; --write records it in bench/RESULTS.md."""
 
 from __future__ import annotations
 
