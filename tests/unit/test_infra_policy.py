@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from infra.graph import resource_graph
+from infra.graph import resource_graph, run_program
 from infra.mocks import SECRET
 from infra.policy import SA_KEY, WIF_PROVIDER, check
+from provisioning.outputs import Outputs
 from provisioning.spec import load_spec
-from tests.unit.infra_helpers import DEPLOYMENT, DEV_YAML, NOW, one, spec_with
+from tests.unit.infra_helpers import DEPLOYMENT, DEV_YAML, NOW, REPO, one, spec_with
 
 Graph = list[dict[str, Any]]
 
@@ -78,3 +79,13 @@ def test_plain_text_token_is_rejected(wif_graph: Graph) -> None:
 def test_any_service_account_key_is_rejected(wif_graph: Graph) -> None:
     key = {"id": f"{SA_KEY}::k", "type": SA_KEY, "name": "k", "inputs": {"serviceAccountId": "llm-caller"}}
     assert rules([*wif_graph, key]) == ["no-sa-keys"]
+
+
+@pytest.mark.parametrize(
+    "example",
+    sorted(str(p.relative_to(REPO)) for p in (REPO / "examples").rglob("*.yaml") if p.name != "bad.yaml"),
+)
+def test_every_example_builds_passes_policy_and_gives_contract_outputs(example: str) -> None:
+    graph, outputs = run_program(load_spec(REPO / example), now=NOW)
+    assert check(graph) == []
+    assert Outputs.model_validate(outputs).project == load_spec(REPO / example).project.id
