@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: env demo test lint typecheck unit bench clean
+.PHONY: env demo test lint typecheck unit bench clean realserver test-realserver
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,18 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+# Optional: a real OpenAI-compatible server (Hugging Face `transformers serve`, CPU torch) for tests/realserver/.
+# About 1.2 GB; not built by `make test` (the group skips with a reason when .realsrv is absent).
+REALSRV := .realsrv
+$(REALSRV)/.installed: requirements-realserver.lock
+	$(PYTHON) -m venv $(REALSRV)
+	$(REALSRV)/bin/python -m pip install --quiet --require-hashes -r requirements-realserver.lock
+	touch $@
+
+realserver: $(REALSRV)/.installed
+
+test-realserver: $(STAMP) $(REALSRV)/.installed
+	$(BIN)/python -m pytest -q tests/realserver
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(REALSRV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
