@@ -342,9 +342,8 @@ def check_json_object(ctx: CheckContext) -> dict[str, Any]:
 
 def _check_length_limit(ctx: CheckContext, field_name: str) -> dict[str, Any]:
     limit = 5
-    response = _completion(
-        ctx, **ctx.request("Count from one to fifty in words.", max_tokens=None, **{field_name: limit})
-    )
+    limits: dict[str, Any] = {"max_tokens": None, field_name: limit}  # only the field under test
+    response = _completion(ctx, **ctx.request("Count from one to fifty in words.", **limits))
     _, _, finish = _text_of(response)
     usage = _usage(response)
     evidence = {

@@ -122,7 +122,7 @@ def print_table(report: SmokeReport, console: Console) -> None:
             r.target,
             r.check,
             f"[{style}]{r.status}[/]",
-            "required" if r.required else "optional",
+            "-" if r.status == "skip" else "required" if r.required else "optional",
             f"{r.seconds:.2f}s",
             detail,
         )

@@ -141,7 +141,9 @@ def _smoke_target(
                 "pass" if failed == 0 else "fail",
                 True,
                 load.wall_s,
-                f"{failed} of {load.requests} requests failed: {load.errors}" if failed else "",
+                f"{failed} of {load.requests} requests failed: {load.errors}"
+                if failed
+                else f"{load.ok}/{load.requests} ok, TTFT p95 {load.ttft_s.get('p95')}s",
                 {
                     "ttft_s": load.ttft_s,
                     "latency_s": load.latency_s,
