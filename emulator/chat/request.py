@@ -251,15 +251,23 @@ def parse_chat_request(body: bytes | str | Mapping[str, Any], family: str) -> Ch
 
 
 def _describe(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False)[0]
+    # Union members each report a failure; the deepest one names what is actually wrong.
+    error = max(exc.errors(include_url=False), key=lambda e: len(e["loc"]))
     if error["type"] == "json_invalid":
         return f"Invalid JSON payload received. {error['msg']}."
     if error["type"] == "model_type" and not error["loc"]:
         return "Invalid JSON payload received. The request body must be a JSON object."
-    parts = (f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"])
+    parts = (f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"] if _is_field(part))
     location = "".join(parts).lstrip(".")
-    more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-    return f"Invalid value at '{location}': {error['msg']}{more}."
+    return f"Invalid value at '{location}': {error['msg']}."
+
+
+def _is_field(part: int | str) -> bool:
+    """Whether a pydantic error location part is a field or index, not a union member's type name."""
+    return isinstance(part, int) or ("[" not in part and part not in _TYPE_NAMES)
+
+
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
 
 
 def _check_stop(request: ChatRequest) -> None:

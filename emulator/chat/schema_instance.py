@@ -142,13 +142,15 @@ class _Builder:
 
     def _array(self, schema: Mapping[str, Any], depth: int) -> list[Any]:
         prefix = list(schema.get("prefixItems") or ())
-        items = schema.get("items", {} if not prefix else False)
-        low = max(int(schema.get("minItems", 0)), len(prefix) if items is False else 0)
-        high = int(schema.get("maxItems", low + 3))
+        items = schema.get("items", {})
+        low = int(schema.get("minItems", 0))
+        high = int(schema.get("maxItems", max(low, len(prefix)) + 3))
+        if items is False:
+            high = min(high, len(prefix))
         if low > high:
-            raise UnsupportedSchemaError("An array schema has minItems greater than maxItems.")
-        wanted = max(low, 1)
-        count = low if depth >= SHALLOW_DEPTH else self.rng.randint(min(wanted, high), min(high, wanted + 2))
+            raise UnsupportedSchemaError("An array schema allows fewer items than its minItems.")
+        wanted = min(max(low, len(prefix), 1), high)
+        count = low if depth >= SHALLOW_DEPTH else self.rng.randint(wanted, min(high, wanted + 2))
         values: list[Any] = []
         seen: set[str] = set()
         for _ in range(count * 4):
