@@ -111,7 +111,7 @@ def diagnose_exception(error: BaseException) -> Diagnosis:
     """Diagnosis for whatever the SDK raised (status errors, connection errors, anything else)."""
     if isinstance(error, openai.APIStatusError):
         return diagnose_response(error.status_code, _response_text(error.response))
-    if isinstance(error, openai.APIConnectionError | httpx2.TransportError):
+    if isinstance(error, openai.APIConnectionError | httpx2.TransportError | OSError):
         message = " ".join(str(error.__cause__ or error).split())[:300]
         return Diagnosis("unreachable", None, "", "", message, _HINTS["unreachable"])
     return Diagnosis("unknown", None, "", "", f"{type(error).__name__}: {error}"[:300], _HINTS["unknown"])
