@@ -26,7 +26,7 @@ test: lint
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --write
 
 # Optional: a real OpenAI-compatible server (Hugging Face `transformers serve`, CPU torch) for tests/realserver/.
 # About 1.2 GB; not built by `make test` (the group skips with a reason when .realsrv is absent).
