@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from provisioning import __version__
-from provisioning.errors import EXIT_BAD_INPUT, ProvisionError
+from provisioning.errors import EXIT_BAD_INPUT, BadInputError, ProvisionError
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -82,6 +82,83 @@ def validate(spec: SpecOption, json_output: JsonOption = False) -> None:
             out_console.print(f"[green]valid[/]: {spec} (project {env.project.id}, region {env.region})")
 
     guarded(run)
+
+
+@app.command()
+def smoke(
+    outputs: Annotated[Path | None, typer.Option("--outputs", help="Outputs file of apply / pulumi.")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="One target's openai base_url.")] = None,
+    model: Annotated[str, typer.Option("--model", help='`model` for --base-url ("" = dedicated).')] = "",
+    kind: Annotated[str, typer.Option("--kind", help="maas or endpoint, for --base-url.")] = "maas",
+    target: Annotated[
+        list[str] | None, typer.Option("--target", help="Only these targets (repeatable).")
+    ] = None,
+    access_token_file: AccessTokenFileOption = None,
+    wait_ready: Annotated[
+        float | None, typer.Option("--wait-ready", help="Poll the chat route up to N seconds.")
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option("--concurrency", help="Load probe workers.")] = None,
+    requests: Annotated[int | None, typer.Option("--requests", help="Load probe requests in all.")] = None,
+    gcs_image: Annotated[str | None, typer.Option("--gcs-image", help="gs:// image for Gemini.")] = None,
+    max_tokens: Annotated[int, typer.Option("--max-tokens", help="max_tokens of the probes.")] = 200,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 60.0,
+    max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries (429, 5xx).")] = 2,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the JSON report here (- = stdout).")
+    ] = None,
+    junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+) -> None:
+    """Verify chat completions on every target (openai SDK, refreshing Google token).
+
+    Exit 0 when every required check passed, 1 otherwise, 2 on bad input (nothing sent)."""
+    from provisioning import smoke as smoke_lib
+
+    def run_() -> int:
+        if (outputs is None) == (base_url is None):
+            raise BadInputError("give exactly one of --outputs FILE or --base-url URL")
+        targets = (
+            smoke_lib.targets_from_outputs(outputs, target)
+            if outputs is not None
+            else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google")]
+        )
+        report = smoke_lib.run_smoke(
+            smoke_lib.SmokeRun(
+                targets=targets,
+                access_token_file=access_token_file,
+                options=smoke_lib.SmokeOptions(max_tokens=max_tokens, gcs_image=gcs_image),
+                wait_ready_s=wait_ready,
+                concurrency=concurrency,
+                requests=requests,
+                timeout_s=timeout,
+                max_retries=max_retries,
+            )
+        )
+        if json_file is not None:
+            smoke_lib.write_json(report, json_file)
+        if junit_file is not None:
+            smoke_lib.write_junit(report, junit_file)
+        smoke_lib.print_table(report, err_console if str(json_file) == "-" else out_console)
+        return report.exit_code
+
+    raise typer.Exit(guarded(run_))
+
+
+@app.command("emulator")
+def emulator_command(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 = a free port).")] = 8790,
+    state: Annotated[Path | None, typer.Option(help="SQLite state file (survives restarts).")] = None,
+    seed: Annotated[Path | None, typer.Option(help="Seed file (YAML) instead of the default world.")] = None,
+    lro_scale: Annotated[float | None, typer.Option(help="Multiply operation latencies by this.")] = None,
+) -> None:
+    """Run the local Google Cloud emulator (same as `python -m emulator`)."""
+    from emulator.cli import main as emulator_main
+
+    argv = ["--host", host, "--port", str(port)]
+    argv += ["--state", str(state)] if state else []
+    argv += ["--seed", str(seed)] if seed else []
+    argv += ["--lro-scale", str(lro_scale)] if lro_scale is not None else []
+    raise typer.Exit(emulator_main(argv))
 
 
 def run() -> None:

@@ -1,0 +1,123 @@
+"""Pure parts of `provision smoke`: error diagnosis, readiness backoff, percentiles, redaction, targets."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+import pytest
+
+from provisioning.errors import BadInputError
+from provisioning.smoke.diagnose import diagnose_response
+from provisioning.smoke.load import percentiles
+from provisioning.smoke.readiness import wait_ready
+from provisioning.smoke.report import REDACTED, scrub
+from provisioning.smoke.targets import target_from_flags
+
+
+def _google(code: int, status: str, message: str, reason: str = "") -> str:
+    details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason}] if reason else []
+    return json.dumps({"error": {"code": code, "status": status, "message": message, "details": details}})
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "cause"),
+    [
+        (
+            403,
+            _google(403, "PERMISSION_DENIED", "Vertex AI API has not been used", "SERVICE_DISABLED"),
+            "api_disabled",
+        ),
+        (403, _google(403, "PERMISSION_DENIED", "requires billing", "BILLING_DISABLED"), "billing_disabled"),
+        (
+            400,
+            _google(400, "FAILED_PRECONDITION", "Project `1` is not allowed to use Publisher Model `x`"),
+            "model_not_enabled",
+        ),
+        (404, _google(404, "NOT_FOUND", "Publisher Model `x` was not found"), "wrong_region_or_model"),
+        (401, _google(401, "UNAUTHENTICATED", "invalid credentials"), "token_expired"),
+        (429, _google(429, "RESOURCE_EXHAUSTED", "quota"), "rate_limited"),
+        (400, json.dumps({"detail": "Server is pinned to m"}), "bad_request"),
+        (500, "Internal Server Error", "server_error"),
+    ],
+)
+def test_google_and_other_error_bodies_map_to_causes(code: int, body: str, cause: str) -> None:
+    diagnosis = diagnose_response(code, body)
+    assert diagnosis.cause == cause
+    assert diagnosis.hint and cause in diagnosis.summary()
+
+
+def test_readiness_backs_off_until_the_route_answers() -> None:
+    now = [0.0]
+    sleeps: list[float] = []
+    answers = iter([ConnectionRefusedError("refused"), ConnectionRefusedError("refused"), None])
+
+    def probe() -> None:
+        outcome = next(answers)
+        if outcome:
+            raise outcome
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    ready = wait_ready(probe, 60, clock=lambda: now[0], sleep=sleep)
+    assert ready.ready and ready.attempts == 3 and sleeps == [1.0, 2.0]
+
+
+def test_readiness_gives_up_at_the_deadline_and_stops_on_permanent_errors() -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    def refused() -> None:
+        raise ConnectionRefusedError("refused")
+
+    late = wait_ready(refused, 10, clock=lambda: now[0], sleep=sleep)
+    assert (
+        not late.ready
+        and late.waited_s == pytest.approx(10)
+        and late.last
+        and late.last.cause == "unreachable"
+    )
+
+    request = openai._base_client.httpx2.Request("POST", "http://x")  # type: ignore[attr-defined]
+    denied = openai.AuthenticationError(
+        "401",
+        response=openai._base_client.httpx2.Response(401, request=request, text="{}"),  # type: ignore[attr-defined]
+        body=None,
+    )
+
+    def unauthorized() -> None:
+        raise denied
+
+    stopped = wait_ready(unauthorized, 10, clock=lambda: now[0], sleep=sleep)
+    assert (
+        not stopped.ready and stopped.attempts == 1 and stopped.last and stopped.last.cause == "token_expired"
+    )
+
+
+def test_percentiles() -> None:
+    values = [float(v) for v in range(1, 101)]
+    result = percentiles(values)
+    assert result["p50"] == pytest.approx(50.5) and result["p99"] == pytest.approx(99.01)
+    assert percentiles([]) == {}
+
+
+def test_scrub_removes_tokens_everywhere() -> None:
+    data = {"a": ["Bearer ya29.secret", {"b": "x ya29.secret y"}], "n": 3}
+    assert json.dumps(scrub(data, {"ya29.secret"})).count(REDACTED) == 2
+
+
+def test_targets_from_flags_take_catalog_features_and_reject_bad_urls() -> None:
+    gemini = target_from_flags(
+        "https://h/v1/projects/p/locations/global/endpoints/openapi",
+        "google/gemini-2.5-flash",
+        None,
+        "maas",
+        "google",
+    )
+    assert gemini.family == "gemini" and "thinking_config" in gemini.features
+    with pytest.raises(BadInputError):
+        target_from_flags("ftp://nowhere", "m", None, "maas", "google")
