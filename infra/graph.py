@@ -6,6 +6,7 @@ depends_on, provider and the options that matter (custom_timeouts, ignore_change
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,9 @@ def run_program(
     """
     if environ is None:
         environ = {e.hf_token_env: PLACEHOLDER_TOKEN for e in spec.endpoints if e.hf_token_env}
+    # Pulumi's mocks run on the thread's current event loop; code that ran before (asyncio.run, uvicorn)
+    # may have closed or cleared it, so each run gets a fresh one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", stack="mock", preview=False, monitor=monitor)
