@@ -7,6 +7,7 @@ Prints `emulator listening on http://HOST:PORT` as the first stdout line once th
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -91,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_graceful_shutdown=2,
     )
     server = _Server(config, url)
+    # uvicorn handles SIGINT/SIGTERM while serving, then re-raises the signal once it has shut down; these
+    # handlers swallow that re-raise so a requested stop exits 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
     try:
         server.run(sockets=[sock])
     finally:
