@@ -1,10 +1,10 @@
 """Chat streaming under load: how late the emulated model's tokens arrive against its configured pacing.
 
-A server subprocess serves `emulator.chat.handle_chat_completion` as a bare ASGI app under uvicorn (one
-process, as the emulator runs), with a first-token delay and an inter-token delay. This process keeps STREAMS
-gpt-oss streams in flight at once over raw asyncio sockets (a light client, so the figures are mostly the
-server's) and records, for every token step k of every stream, how much later than send time + first + k *
-inter it arrived.
+The emulator runs as a subprocess (`python -m emulator`) with a first-token delay and an inter-token delay,
+and a project allowed to call gpt-oss-20b through the MaaS route `.../endpoints/openapi/chat/completions`.
+This process keeps STREAMS gpt-oss streams in flight at once over raw asyncio sockets (a light client, so the
+figures are mostly the server's) and records, for every token step k of every stream, how much later than send
+time + first + k * inter it arrived.
 
 Two arrival patterns: "ramped" starts the streams evenly over RAMP_S (shorter than any stream, so all of them
 are in flight together) and is judged against the target (p99 added latency < 25 ms); "burst" sends every
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import statistics
-import subprocess
-import sys
-from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
 
 from bench.figures import Figure
+from emulator.testing import EmulatorProcess
 
 STREAMS = 200
 FIRST_TOKEN_MS = 200.0
@@ -30,30 +30,27 @@ INTER_TOKEN_MS = 20.0
 RAMP_S = 0.5  # gpt-oss replies are >= 28 tokens: every stream lasts longer than 0.2 + 27 * 0.02 = 0.74 s
 TARGET_P99_MS = 25.0
 NAME = "chat_stream"
+PROJECT = "bench-chat"
+TOKEN = "bench-token"
+CHAT_PATH = f"/v1/projects/{PROJECT}/locations/us-central1/endpoints/openapi/chat/completions"
 
 
-def serve() -> None:
-    """Run the chat handler on a free loopback port; print the port, then serve until terminated."""
-    import uvicorn
-    from starlette.requests import Request
-
-    from emulator.chat import handle_chat_completion
-
-    settings = {"chat_first_token_delay_ms": FIRST_TOKEN_MS, "chat_inter_token_delay_ms": INTER_TOKEN_MS}
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        request = Request(scope, receive)
-        response = await handle_chat_completion(
-            request, served_model="openai/gpt-oss-20b-maas", family="gpt-oss", settings=settings
-        )
-        await response(scope, receive, send)
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)  # connections queue from now on, before uvicorn starts accepting
-    print(sock.getsockname()[1], flush=True)
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", backlog=1024)
-    uvicorn.Server(config).run(sockets=[sock])
+def start_emulator() -> EmulatorProcess:
+    """The emulator with a project that may call gpt-oss-20b, and the chat pacing under test."""
+    emulator = EmulatorProcess.start()
+    project = {
+        "projectId": PROJECT,
+        "parent": "organizations/123456789012",
+        "billingAccountName": "billingAccounts/012345-6789AB-CDEF01",
+        "enabledServices": ["aiplatform.googleapis.com"],
+    }
+    emulator.seed({"projects": [project]})
+    enable = (
+        f"{emulator.url}/v1beta1/projects/{PROJECT}/publishers/openai/models/gpt-oss-20b-maas:enableModel"
+    )
+    httpx.post(enable, json={}, headers={"Authorization": f"Bearer {TOKEN}"}).raise_for_status()
+    emulator.configure(chat_first_token_delay_ms=FIRST_TOKEN_MS, chat_inter_token_delay_ms=INTER_TOKEN_MS)
+    return emulator
 
 
 async def one_stream(port: int, index: int, wait: float = 0.0) -> list[float]:
@@ -68,8 +65,8 @@ async def one_stream(port: int, index: int, wait: float = 0.0) -> list[float]:
         }
     ).encode()
     head = (
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"POST {CHAT_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     sent = loop.time()
@@ -120,20 +117,14 @@ def figures_for(pattern: str, streams: list[list[float]], judged: bool) -> list[
 
 
 def main() -> list[Figure]:
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from bench.bench_chat import serve; serve()"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    emulator = start_emulator()
     try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+        port = int(urlsplit(emulator.url).port or 80)
         asyncio.run(one_stream(port, -1))  # warm-up
         ramped = asyncio.run(run_load(port, RAMP_S))
         burst = asyncio.run(run_load(port, 0.0))
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        emulator.stop()
     figures = figures_for("ramped", ramped, judged=True) + figures_for("burst", burst, judged=False)
     for figure in figures:
         print(" | ".join(figure.row()))
