@@ -109,16 +109,16 @@ async def stream_events(
         return f'{prefix}"choices":[{choice}]{suffix}'
 
     def step_events(k: int) -> Iterator[str]:
-        for choice, deltas in per_choice:
+        for choice, tokens, deltas in per_choice:
             if k == 0:
                 yield event(choice.index, '{"role":"assistant","content":""}')
-            if k < choice.emitted_tokens:
+            if k < tokens:
                 yield event(choice.index, next(deltas))
-            if k == max(choice.emitted_tokens - 1, 0):
+            if k == max(tokens - 1, 0):
                 yield event(choice.index, "{}", choice.finish_reason)
 
-    per_choice = [(choice, stream_deltas(choice)) for choice in completion.choices]
-    steps = max(choice.emitted_tokens for choice in completion.choices) or 1
+    per_choice = [(choice, choice.emitted_tokens, stream_deltas(choice)) for choice in completion.choices]
+    steps = max(tokens for _, tokens, _ in per_choice) or 1
     loop = asyncio.get_running_loop()
     k = 0
     while k < steps:
