@@ -220,3 +220,16 @@ def test_sdk_open_model_deploy(vertex):
         f"us-central1-{number}.prediction.vertexai.goog"
     )
     assert len(endpoint.gca_resource.deployed_models) == 1
+
+
+def test_unseeded_hugging_face_model_deploys_with_explicit_resources(vertex):
+    client = model_garden_client(vertex)
+    request = _deploy_request(hugging_face_model_id="qwen/qwen2.5-7b-instruct")
+    with pytest.raises(exceptions.BadRequest, match="no default deploy configuration"):
+        client.deploy(request=request)
+
+    request.deploy_config = _l4()
+    response = client.deploy(request=request).result(timeout=30)
+    assert response.publisher_model == "qwen/qwen2.5-7b-instruct"
+    with pytest.raises(exceptions.BadRequest, match="<organization>/<model>"):
+        client.deploy(request=_deploy_request(hugging_face_model_id="qwen", deploy_config=_l4()))

@@ -201,12 +201,18 @@ def find_publisher_model(store: Store, name: str) -> PublisherModel | None:
     return exact or next((model for model in models if model.unversioned.lower() == wanted), None)
 
 
-def find_by_huggingface_id(store: Store, huggingface_id: str) -> PublisherModel | None:
+def find_by_huggingface_id(store: Store, huggingface_id: str) -> PublisherModel:
+    """The seeded model with these weights, else an ungated Hugging Face model without default deploy options
+    (Model Garden deploys any public Hugging Face model; gated ones are seeded with their EULA flag)."""
     wanted = huggingface_id.lower()
-    return next(
-        (m for m in all_publisher_models(store) if m.kind == "open" and m.huggingface_id.lower() == wanted),
-        None,
+    seeded = (
+        m for m in all_publisher_models(store) if m.kind == "open" and m.huggingface_id.lower() == wanted
     )
+    organization, _, model = wanted.partition("/")
+    synthesized = PublisherModel(
+        name=f"publishers/hf-{organization}/models/{model}@001", kind="open", huggingface_id=huggingface_id
+    )
+    return next(seeded, synthesized)
 
 
 def find_chat_model(store: Store, model: str) -> PublisherModel | None:

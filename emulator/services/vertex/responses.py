@@ -119,13 +119,8 @@ def _publisher_model(request: ApiRequest, name: str) -> PublisherModel:
 
 def get_publisher_model(request: ApiRequest) -> dict[str, Any]:
     publisher, model_id = request.params["publisher"], request.params["model"]
-    model: PublisherModel | None
     if request.param("isHuggingFaceModel") == "true":
         model = find_by_huggingface_id(request.state.store, f"{publisher}/{model_id}")
-        if model is None:
-            raise errors.not_found(
-                f"Hugging Face model `{publisher}/{model_id}` is not supported in Model Garden."
-            )
     else:
         model = _publisher_model(request, f"publishers/{publisher}/models/{model_id}")
     return publisher_model_json(model)
@@ -140,11 +135,11 @@ def model_garden_deploy(request: ApiRequest) -> dict[str, Any]:
             "Exactly one of publisher_model_name and hugging_face_model_id must be set.", "artifacts"
         )
     if hf_id:
-        model = find_by_huggingface_id(request.state.store, hf_id)
-        if model is None:
-            raise errors.not_found(
-                f"Hugging Face model `{hf_id}` is not supported for deployment in Model Garden."
+        if not isinstance(hf_id, str) or hf_id.count("/") != 1:
+            raise errors.invalid_argument(
+                "hugging_face_model_id must look like <organization>/<model>.", "hugging_face_model_id"
             )
+        model = find_by_huggingface_id(request.state.store, hf_id)
     else:
         model = _publisher_model(request, str(publisher_name))
     endpoint_id = request.param("endpointId")
