@@ -247,3 +247,16 @@ def test_deploy_without_billing_is_403_billing_disabled(emulator_env):
     with pytest.raises(exceptions.Forbidden) as raised:
         _deploy(emulator_env, endpoint.name, f"{PARENT}/models/1")
     assert raised.value.reason == "BILLING_DISABLED"
+
+
+def test_deployed_model_appears_when_the_deploy_finishes(vertex):
+    endpoint = create_endpoint(vertex)
+    model_name = upload_vllm_model(vertex)
+    vertex.configure(lro_scale=0.001)  # the 20-minute deploy takes 1.2 s
+    client = endpoint_client(vertex)
+    deployed = aiplatform_v1.DeployedModel(model=model_name, dedicated_resources=machine())
+    operation = client.deploy_model(endpoint=endpoint.name, deployed_model=deployed)
+    assert not client.get_endpoint(name=endpoint.name).deployed_models
+
+    done = operation.result(timeout=30).deployed_model
+    assert [model.id for model in client.get_endpoint(name=endpoint.name).deployed_models] == [done.id]
