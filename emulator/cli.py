@@ -7,6 +7,7 @@ Prints `emulator listening on http://HOST:PORT` as the first stdout line once th
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 from collections.abc import Sequence
@@ -76,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections: without it a keep-alive reply written in two parts (headers, body)
+    # waits ~40 ms for the client's delayed ACK (Nagle).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((args.host, args.port))
     except OSError as error:
@@ -91,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_graceful_shutdown=2,
     )
     server = _Server(config, url)
+    # uvicorn handles SIGINT/SIGTERM while serving, then re-raises the signal once it has shut down; these
+    # handlers swallow that re-raise so a requested stop exits 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
     try:
         server.run(sockets=[sock])
     finally:

@@ -45,7 +45,12 @@ class Violation:
 
 def _strip(node: Any) -> Any:
     if isinstance(node, dict):
-        return {key: _strip(value) for key, value in node.items() if key != "description"}
+        # Drop prose ("description": "text"), keep properties that happen to be named description.
+        return {
+            key: _strip(value)
+            for key, value in node.items()
+            if not (key == "description" and isinstance(value, str))
+        }
     if isinstance(node, list):
         return [_strip(item) for item in node]
     return node
@@ -129,6 +134,8 @@ def _check_scalar(
         ok = isinstance(value, str) and bool(_DURATION.match(value))
     elif fmt == "google-datetime":
         ok = isinstance(value, str) and bool(_DATETIME.match(value))
+    elif lenient and "enum" in schema and isinstance(value, int) and not isinstance(value, bool):
+        ok = True  # GAPIC REST clients send enums as numbers ($alt=json;enum-encoding=int)
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -138,3 +145,101 @@ def _check_scalar(
     enum = schema.get("enum")
     if enum and isinstance(value, str) and value not in enum:
         out.append(Violation(path, f"Invalid value at '{path}' (enum), \"{value[:80]}\""))
+
+
+# Which discovery schema each reply has: (method, path regex, "<api>#<Schema>"). First match wins.
+# Vertex and chat routes add theirs here too.
+REPLY_SCHEMAS: list[tuple[str, re.Pattern[str], str]] = [
+    (method, re.compile(pattern), ref)
+    for method, pattern, ref in [
+        ("POST", r"^/v3/projects$", "cloudresourcemanager.v3#Operation"),
+        ("GET", r"^/v3/projects:search$", "cloudresourcemanager.v3#SearchProjectsResponse"),
+        ("GET", r"^/v3/projects$", "cloudresourcemanager.v3#ListProjectsResponse"),
+        ("GET", r"^/v3/projects/[^/:]+$", "cloudresourcemanager.v3#Project"),
+        ("PATCH|DELETE", r"^/v3/projects/[^/:]+$", "cloudresourcemanager.v3#Operation"),
+        ("POST", r"^/v3/projects/[^/]+:(get|set)IamPolicy$", "cloudresourcemanager.v3#Policy"),
+        ("GET", r"^/v3/operations/", "cloudresourcemanager.v3#Operation"),
+        ("GET", r"^/v3/organizations/", "cloudresourcemanager.v3#Organization"),
+        ("GET", r"^/v1/billingAccounts$", "cloudbilling.v1#ListBillingAccountsResponse"),
+        ("GET", r"^/v1/billingAccounts/[^/]+$", "cloudbilling.v1#BillingAccount"),
+        ("GET|PUT", r"^/v1/projects/[^/]+/billingInfo$", "cloudbilling.v1#ProjectBillingInfo"),
+        ("GET", r"^/v1/projects/[^/]+/services$", "serviceusage.v1#ListServicesResponse"),
+        ("GET", r"^/v1/projects/[^/]+/services/[^/:]+$", "serviceusage.v1#GoogleApiServiceusageV1Service"),
+        ("POST", r"^/v1/projects/[^/]+/services(/[^/:]+)?:\w+$", "serviceusage.v1#Operation"),
+        ("GET", r"^/v1/operations/", "serviceusage.v1#Operation"),
+        ("POST", r"^/v1/projects/[^/]+/serviceAccounts$", "iam.v1#ServiceAccount"),
+        ("GET", r"^/v1/projects/[^/]+/serviceAccounts$", "iam.v1#ListServiceAccountsResponse"),
+        ("GET", r"^/v1/projects/[^/]+/serviceAccounts/[^/]+$", "iam.v1#ServiceAccount"),
+        ("GET", r"^/v3/projects/[^/]+/timeSeries$", "monitoring.v3#ListTimeSeriesResponse"),
+    ]
+]
+
+# google.protobuf.Any payloads: proto package → (api, schema name prefix in that discovery document).
+ANY_PACKAGES = {
+    "google.cloud.resourcemanager.v3.": ("cloudresourcemanager.v3", ""),
+    "google.api.serviceusage.v1.": ("serviceusage.v1", ""),
+    "google.cloud.aiplatform.v1.": ("aiplatform.v1", "GoogleCloudAiplatformV1"),
+    "google.cloud.aiplatform.v1beta1.": ("aiplatform.v1beta1", "GoogleCloudAiplatformV1beta1"),
+}
+
+
+def reply_schema(method: str, path: str) -> str | None:
+    for methods, pattern, ref in REPLY_SCHEMAS:
+        if method in methods.split("|") and pattern.search(path):
+            return ref
+    return None
+
+
+def check_error_body(body: Any) -> list[Violation]:
+    """The google.rpc.Status envelope: {"error": {code:int, message:str, status:str, details:[{"@type"}]}}."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict) or set(body) != {"error"}:
+        return [Violation("", "an error reply is {'error': {...}}")]
+    problems = []
+    if not isinstance(error.get("code"), int) or not isinstance(error.get("message"), str):
+        problems.append(Violation("error", "code (int) and message (str) are required"))
+    if not isinstance(error.get("status"), str) or not error["status"].isupper():
+        problems.append(Violation("error.status", "status is the canonical code name"))
+    unknown = set(error) - {"code", "message", "status", "details"}
+    if unknown:
+        problems.append(Violation("error", f"unknown keys {sorted(unknown)}", unknown_field=True))
+    for index, detail in enumerate(error.get("details", [])):
+        if not isinstance(detail, dict) or not str(detail.get("@type", "")).startswith(
+            "type.googleapis.com/"
+        ):
+            problems.append(Violation(f"error.details[{index}]", "each detail names its @type"))
+    return problems
+
+
+def check_reply(method: str, path: str, status: int, body: Any) -> list[Violation] | None:
+    """Violations of a recorded reply, or None when no schema is known for the route."""
+    if status >= 400:
+        return check_error_body(body)
+    ref = reply_schema(method, path)
+    if ref is None:
+        return None
+    problems = validate(body, ref)
+    if ref.endswith("#Operation") and isinstance(body, dict):
+        for key in ("response", "metadata"):
+            payload = body.get(key)
+            if isinstance(payload, dict):
+                problems += _check_any(payload, key)
+    return problems
+
+
+def _check_any(payload: dict[str, Any], path: str) -> list[Violation]:
+    type_url = str(payload.get("@type", ""))
+    if not type_url.startswith("type.googleapis.com/"):
+        return [Violation(path, "an Any payload must carry @type")]
+    full_name = type_url.removeprefix("type.googleapis.com/")
+    for package, (api, prefix) in ANY_PACKAGES.items():
+        if full_name.startswith(package):
+            name = prefix + full_name.removeprefix(package)
+            if name not in schemas(api):
+                return [Violation(path, f"@type {full_name} names no message of {api}")]
+            fields = {key: value for key, value in payload.items() if key != "@type"}
+            return [
+                Violation(f"{path}.{v.path}", v.message, v.unknown_field)
+                for v in validate(fields, f"{api}#{name}")
+            ]
+    return []

@@ -3,14 +3,15 @@
 Streaming is paced against the clock: token k of every choice goes out at start + first_token_delay + k *
 inter_token_delay (deadlines, not sleeps added one after another, so load does not accumulate drift). The role
 delta goes out together with the first token, so the first-token delay is the time to the first chunk of any
-kind. Chunk JSON is prepared before the first byte is sent; the paced loop only sleeps and writes.
+kind. Little work happens before the first token is due (each delta is encoded when its step is sent), so a
+burst of requests does not queue behind each other's preparation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,20 +65,20 @@ def _choice_body(choice: GeneratedChoice) -> dict[str, Any]:
     return {"index": choice.index, "message": message, "finish_reason": choice.finish_reason}
 
 
-def stream_steps(choice: GeneratedChoice) -> list[str]:
-    """The delta objects (as JSON text) of one choice, one per token."""
-    deltas = [json.dumps({"reasoning_content": piece}) for piece in choice.reasoning]
-    deltas += [json.dumps({"content": piece}) for piece in choice.content]
+def stream_deltas(choice: GeneratedChoice) -> Iterator[str]:
+    """The delta objects (as JSON text) of one choice, one per token, built as they are needed."""
+    for piece in choice.reasoning:
+        yield json.dumps({"reasoning_content": piece})
+    for piece in choice.content:
+        yield json.dumps({"content": piece})
     if choice.tool_call:
         call = choice.tool_call
         function = {"name": call.name, "arguments": ""}
-        head = {"index": 0, "id": call.id, "type": "function", "function": function}
-        deltas.append(json.dumps({"tool_calls": [head]}))
-        deltas += [
-            json.dumps({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-            for piece in call.argument_pieces
-        ]
-    return deltas
+        yield json.dumps(
+            {"tool_calls": [{"index": 0, "id": call.id, "type": "function", "function": function}]}
+        )
+        for piece in call.argument_pieces:
+            yield json.dumps({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
 
 
 async def stream_events(
@@ -92,7 +93,9 @@ async def stream_events(
 ) -> AsyncIterator[bytes]:
     """SSE body: role chunk, one chunk per token per choice, a finish chunk per choice, usage, `[DONE]`.
 
-    `started` is the event-loop time (`loop.time()`) at which the request arrived.
+    `started` is the event-loop time (`loop.time()`) at which the request arrived. Token steps whose deadline
+    has passed when the stream wakes up go out in one write (each still its own event), so a stream that fell
+    behind under load catches up instead of adding one write per token to the backlog.
     """
     model_json = json.dumps(model)
     prefix = (
@@ -105,21 +108,30 @@ async def stream_events(
         choice = f'{{"index":{index},"delta":{delta},"logprobs":null,"finish_reason":{reason}}}'
         return f'{prefix}"choices":[{choice}]{suffix}'
 
-    per_choice = [(choice, stream_steps(choice)) for choice in completion.choices]
-    steps = max(1, *(len(deltas) for _, deltas in per_choice))
+    def step_events(k: int) -> Iterator[str]:
+        for choice, tokens, deltas in per_choice:
+            if k == 0:
+                yield event(choice.index, '{"role":"assistant","content":""}')
+            if k < tokens:
+                yield event(choice.index, next(deltas))
+            if k == max(tokens - 1, 0):
+                yield event(choice.index, "{}", choice.finish_reason)
+
+    per_choice = [(choice, choice.emitted_tokens, stream_deltas(choice)) for choice in completion.choices]
+    steps = max(tokens for _, tokens, _ in per_choice) or 1
     loop = asyncio.get_running_loop()
-    for k in range(steps):
+    k = 0
+    while k < steps:
         delay = started + timing.token_offset(k) - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        now = loop.time()
         events: list[str] = []
-        for choice, deltas in per_choice:
-            if k == 0:
-                events.append(event(choice.index, '{"role":"assistant","content":""}'))
-            if k < len(deltas):
-                events.append(event(choice.index, deltas[k]))
-            if k == max(len(deltas) - 1, 0):
-                events.append(event(choice.index, "{}", choice.finish_reason))
+        while True:
+            events.extend(step_events(k))
+            k += 1
+            if k == steps or started + timing.token_offset(k) > now:
+                break
         yield "".join(events).encode()
     tail = ""
     if include_usage:

@@ -18,12 +18,25 @@ import jsonschema
 import openai
 import pytest
 import uvicorn
+from google.cloud import aiplatform_v1
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from emulator.chat import handle_chat_completion
+from emulator.testing import EmulatorProcess
+from tests.e2e.vertex_support import (
+    PROJECT,
+    REGION,
+    TOKEN,
+    create_endpoint,
+    endpoint_client,
+    machine,
+    rest,
+    seed_project,
+    upload_vllm_model,
+)
 
 SERVED = {"gpt-oss": "openai/gpt-oss-20b-maas", "gemini": "google/gemini-2.5-flash", "vllm": "llama-8b-vllm"}
 WEATHER_TOOL: dict[str, Any] = {
@@ -228,3 +241,93 @@ def test_first_token_arrives_no_sooner_than_the_configured_delay(
     started = time.monotonic()
     vllm.chat.completions.create(model="", messages=HELLO, max_tokens=5)
     assert time.monotonic() - started >= 0.150 + 4 * 0.002
+
+
+# ---- the same checks through the emulator: Vertex routes, auth, project and model checks, admin config ----
+
+
+@pytest.fixture
+def maas(emulator_env: EmulatorProcess) -> openai.OpenAI:
+    seed_project(emulator_env)
+    enable = f"/v1beta1/projects/{PROJECT}/publishers/openai/models/gpt-oss-20b-maas:enableModel"
+    assert rest(emulator_env, "POST", enable, {}).status_code == 200
+    base_url = f"{emulator_env.url}/v1/projects/{PROJECT}/locations/{REGION}/endpoints/openapi"
+    return openai.OpenAI(base_url=base_url, api_key=TOKEN, max_retries=0)
+
+
+@pytest.mark.e2e
+def test_emulator_maas_gpt_oss_plain_and_stream(maas: openai.OpenAI) -> None:
+    plain = maas.chat.completions.create(model=SERVED["gpt-oss"], messages=HELLO)
+    assert plain.model == SERVED["gpt-oss"] and plain.choices[0].message.content
+    assert (plain.choices[0].message.model_extra or {}).get("reasoning_content")
+    chunks = list(
+        maas.chat.completions.create(
+            model=SERVED["gpt-oss"], messages=HELLO, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert content == plain.choices[0].message.content
+    assert chunks[-1].choices == [] and chunks[-1].usage == plain.usage
+
+
+@pytest.mark.e2e
+def test_emulator_maas_tool_round_trip_and_json_schema(maas: openai.OpenAI) -> None:
+    messages: list[Any] = [{"role": "user", "content": "What is the weather in Lyon?"}]
+    first = maas.chat.completions.create(model=SERVED["gpt-oss"], messages=messages, tools=[WEATHER_TOOL])
+    call = (first.choices[0].message.tool_calls or [])[0]
+    jsonschema.validate(json.loads(call.function.arguments), WEATHER_TOOL["function"]["parameters"])
+    messages += [
+        first.choices[0].message.model_dump(exclude_none=True),
+        {"role": "tool", "tool_call_id": call.id, "content": "21 degrees"},
+    ]
+    final = maas.chat.completions.create(model=SERVED["gpt-oss"], messages=messages, tools=[WEATHER_TOOL])
+    assert final.choices[0].finish_reason == "stop"
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}
+    reply = maas.chat.completions.create(
+        model=SERVED["gpt-oss"],
+        messages=HELLO,
+        response_format={"type": "json_schema", "json_schema": {"name": "r", "schema": schema}},
+    )
+    jsonschema.validate(json.loads(reply.choices[0].message.content or ""), schema)
+
+
+@pytest.mark.e2e
+def test_emulator_refuses_bad_chat_requests_with_google_errors(maas: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        maas.chat.completions.create(model=SERVED["gpt-oss"], messages=HELLO, temperature=9)
+    assert caught.value.body["status"] == "INVALID_ARGUMENT"
+    assert "temperature" in caught.value.body["message"]
+
+
+@pytest.mark.e2e
+def test_emulator_first_token_delay_is_the_configured_one(
+    maas: openai.OpenAI, emulator_env: EmulatorProcess
+) -> None:
+    emulator_env.configure(chat_first_token_delay_ms=120, chat_inter_token_delay_ms=1)
+    started = time.monotonic()
+    stream = maas.chat.completions.create(model=SERVED["gpt-oss"], messages=HELLO, stream=True)
+    first_token = None
+    for chunk in stream:
+        delta = chunk.choices[0].delta if chunk.choices else None
+        if (
+            first_token is None
+            and delta
+            and (delta.content or (delta.model_extra or {}).get("reasoning_content"))
+        ):
+            first_token = time.monotonic() - started
+    assert first_token is not None and first_token >= 0.120
+
+
+@pytest.mark.e2e
+def test_emulator_dedicated_vllm_endpoint_chat(emulator_env: EmulatorProcess) -> None:
+    seed_project(emulator_env)
+    model_name = upload_vllm_model(emulator_env)
+    endpoint = create_endpoint(emulator_env, dedicated_endpoint_enabled=True)
+    deployed = aiplatform_v1.DeployedModel(model=model_name, dedicated_resources=machine())
+    endpoint_client(emulator_env).deploy_model(
+        endpoint=endpoint.name, deployed_model=deployed, traffic_split={"0": 100}
+    ).result(timeout=30)
+    client = openai.OpenAI(base_url=f"{emulator_env.url}/v1/{endpoint.name}", api_key=TOKEN, max_retries=0)
+    reply = client.chat.completions.create(model="", messages=HELLO, max_tokens=3)
+    assert reply.choices[0].finish_reason == "length" and reply.usage and reply.usage.completion_tokens == 3
+    assert "reasoning_content" not in (reply.choices[0].message.model_extra or {})

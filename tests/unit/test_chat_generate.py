@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from typing import Any
 
 import jsonschema
@@ -248,3 +251,21 @@ def test_fully_recursive_and_impossible_schemas_are_refused() -> None:
     response_format = {"type": "json_schema", "json_schema": {"name": "loop", "schema": endless}}
     with pytest.raises(ChatRequestError, match="recursive"):
         run(family="gemini", response_format=response_format)
+
+
+def test_replies_do_not_depend_on_the_process() -> None:
+    """Another interpreter with another hash seed gives the same reply (nothing relies on hash())."""
+    script = (
+        "import json; from emulator.chat.generate import generate; "
+        "from emulator.chat.request import parse_chat_request; "
+        "body = json.dumps({'messages': [{'role': 'user', 'content': 'hi'}], 'n': 2}); "
+        "r = parse_chat_request(body, 'gpt-oss'); "
+        "c = generate(r, served_model='m', family='gpt-oss'); "
+        "print(json.dumps([[list(x.reasoning), list(x.content)] for x in c.choices]))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    here = run(model="m", messages=[{"role": "user", "content": "hi"}], n=2)
+    assert json.loads(result.stdout) == [[list(c.reasoning), list(c.content)] for c in here.choices]

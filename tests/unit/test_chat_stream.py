@@ -43,14 +43,19 @@ def collect(
         )
         return b"".join([chunk async for chunk in events])
 
-    raw = asyncio.run(run()).decode()
-    assert raw.endswith("\n\n")
-    payloads = []
-    for event in raw.split("\n\n")[:-1]:
+    return payloads(asyncio.run(run()))
+
+
+def payloads(raw: bytes) -> list[Any]:
+    """The data of each SSE event in `raw`, parsed ("[DONE]" kept as the string)."""
+    text = raw.decode()
+    assert text.endswith("\n\n")
+    found = []
+    for event in text.split("\n\n")[:-1]:
         assert event.startswith("data: ")
         data = event[len("data: ") :]
-        payloads.append(data if data == "[DONE]" else json.loads(data))
-    return payloads
+        found.append(data if data == "[DONE]" else json.loads(data))
+    return found
 
 
 def test_stream_sends_role_then_one_token_per_chunk_then_finish_usage_and_done() -> None:
@@ -128,20 +133,36 @@ def test_non_stream_body_has_the_openai_shape() -> None:
 def test_tokens_are_paced_no_earlier_than_their_deadline() -> None:
     completion = make(max_tokens=4)
     timing = ChatTiming(first_token_delay_ms=30, inter_token_delay_ms=10)
-    arrivals: list[float] = []
+    token_arrivals: list[float] = []
 
-    async def run() -> float:
+    async def run() -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
         events = stream_events(
             completion, ident="c", created=1, model=MODEL, include_usage=False, timing=timing, started=started
         )
-        async for _ in events:
-            arrivals.append(loop.time() - started)
-        return started
+        async for chunk in events:
+            arrived = loop.time() - started
+            contents = [e for e in payloads(chunk) if e != "[DONE]" and "content" in e["choices"][0]["delta"]]
+            token_arrivals.extend(arrived for event in contents if event["choices"][0]["delta"]["content"])
 
     asyncio.run(run())
-    token_arrivals = arrivals[:-1]  # the last yield is the [DONE] tail
     assert len(token_arrivals) == 4
     for k, arrived in enumerate(token_arrivals):
         assert arrived >= timing.token_offset(k)
+
+
+def test_steps_already_due_go_out_in_one_write() -> None:
+    completion = make(max_tokens=6)
+
+    async def writes() -> list[bytes]:
+        started = asyncio.get_running_loop().time() - 1.0  # every deadline is already in the past
+        timing = ChatTiming(first_token_delay_ms=10, inter_token_delay_ms=10)
+        events = stream_events(
+            completion, ident="c", created=1, model=MODEL, include_usage=False, timing=timing, started=started
+        )
+        return [chunk async for chunk in events]
+
+    chunks = asyncio.run(writes())
+    assert len(chunks) == 2  # all token steps, then the [DONE] tail
+    assert len(payloads(chunks[0])) == 1 + 6 + 1  # role, six tokens, finish: one event each

@@ -316,7 +316,8 @@ def _seed_project(state: EmulatorState, item: dict[str, Any]) -> None:
     """Seeded projects: {projectId, parent?, displayName?, labels?} plus optional billingAccountName and
     enabledServices (applied by Billing and Service Usage through their own seed hooks)."""
     if state.store.get(PROJECTS, item["projectId"]) is None:
-        fields: dict[str, Any] = {k: item[k] for k in ("projectId", "parent", "displayName", "labels") if k in item}
+        keys = ("projectId", "parent", "displayName", "labels")
+        fields: dict[str, Any] = {key: item[key] for key in keys if key in item}
         create_project(state, fields, seeded=True)
     for hook in PROJECT_SEED_HOOKS:
         hook(state, item)

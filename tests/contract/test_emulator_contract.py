@@ -1,0 +1,101 @@
+"""Every reply the emulator sends during the control-plane flows matches the discovery document of its API
+(replies recorded by the emulator's request log with `record_bodies`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.contract import check_reply, validate
+
+pytestmark = pytest.mark.e2e
+
+AUTH = {"Authorization": "Bearer contract-token"}
+OPEN_ACCOUNT = "billingAccounts/012345-6789AB-CDEF01"
+
+
+def run_flows(url: str) -> None:
+    """Happy and failing calls over every non-Vertex route."""
+    with httpx.Client(base_url=url, headers=AUTH) as client:
+        operation = client.post(
+            "/v3/projects", json={"projectId": "contract-1", "labels": {"env": "dev"}}
+        ).json()
+        client.get(f"/v3/{operation['name']}")
+        client.get("/v3/projects/contract-1")
+        client.get("/v3/projects:search", params={"query": "id:contract-1"})
+        client.get("/v3/projects", params={"parent": "organizations/123456789012"})
+        client.patch("/v3/projects/contract-1", params={"updateMask": "labels"}, json={"labels": {"a": "b"}})
+        client.get("/v3/organizations/123456789012")
+        policy = client.post("/v3/projects/contract-1:getIamPolicy", json={}).json()
+        client.post("/v3/projects/contract-1:setIamPolicy", json={"policy": policy})
+        client.get("/v1/billingAccounts")
+        client.get(f"/v1/{OPEN_ACCOUNT}")
+        client.put("/v1/projects/contract-1/billingInfo", json={"billingAccountName": OPEN_ACCOUNT})
+        client.get("/v1/projects/contract-1/billingInfo")
+        apis = ["aiplatform.googleapis.com", "cloudquotas.googleapis.com"]
+        operation = client.post(
+            "/v1/projects/contract-1/services:batchEnable", json={"serviceIds": apis}
+        ).json()
+        client.get(f"/v1/{operation['name']}")
+        operation = client.post(
+            "/v1/projects/contract-1/services/compute.googleapis.com:enable", json={}
+        ).json()
+        client.get(f"/v1/{operation['name']}")
+        operation = client.post(
+            "/v1/projects/contract-1/services/compute.googleapis.com:disable", json={}
+        ).json()
+        client.get(f"/v1/{operation['name']}")
+        client.get("/v1/projects/contract-1/services", params={"filter": "state:ENABLED"})
+        client.get("/v1/projects/contract-1/services/aiplatform.googleapis.com")
+        client.post("/v1/projects/contract-1/serviceAccounts", json={"accountId": "llm-caller"})
+        client.get("/v1/projects/contract-1/serviceAccounts")
+        client.get("/v1/projects/contract-1/serviceAccounts/llm-caller@contract-1.iam.gserviceaccount.com")
+        client.get(
+            "/v3/projects/contract-1/timeSeries",
+            params={"filter": 'metric.type="serviceruntime.googleapis.com/quota/allocation/usage"'},
+        )
+        operation = client.delete("/v3/projects/contract-1").json()
+        client.get(f"/v3/{operation['name']}")
+        # failures
+        client.get("/v3/projects/nope-nope-1")
+        client.put("/v1/projects/contract-1/billingInfo", json={"billingAccountName": "bad"})
+        client.post("/v3/projects", json={"projectId": "x"})
+        client.get("/v1/nothing")
+        httpx.get(f"{url}/v1/billingAccounts")
+
+
+def test_every_reply_matches_its_discovery_schema(emulator_env: Any) -> None:
+    emulator_env.configure(record_bodies=True, lro_scale=0)
+    run_flows(emulator_env.url)
+    log = emulator_env.requests()
+    checked = 0
+    failures = []
+    for entry in log:
+        problems = check_reply(entry["method"], entry["path"], entry["status"], entry["response_body"])
+        if problems is None:
+            continue
+        checked += 1
+        failures += [f"{entry['method']} {entry['path']}: {p.path}: {p.message}" for p in problems]
+    assert not failures, "\n".join(failures)
+    assert checked == len(log)  # every route of these APIs has a known schema
+    statuses = {entry["status"] for entry in log}
+    assert {200, 400, 401, 403, 404} <= statuses
+
+
+def test_validator_catches_what_clients_would_choke_on() -> None:
+    project = {"name": "projects/1", "projectId": "p", "state": "ACTIVE"}
+    assert validate(project, "cloudresourcemanager.v3#Project") == []
+    assert validate({**project, "state": "ALIVE"}, "cloudresourcemanager.v3#Project")
+    assert validate({**project, "colour": "x"}, "cloudresourcemanager.v3#Project")[0].unknown_field
+    assert validate({**project, "labels": {"a": 1}}, "cloudresourcemanager.v3#Project")
+    point = {"value": {"int64Value": 3}}
+    assert validate(point, "monitoring.v3#Point")  # int64 must be a JSON string
+    assert validate({"value": {"int64Value": "3"}}, "monitoring.v3#Point") == []
+    bad_any = {
+        "name": "operations/x",
+        "done": True,
+        "response": {"@type": "type.googleapis.com/google.cloud.resourcemanager.v3.Projekt"},
+    }
+    assert check_reply("GET", "/v3/operations/x", 200, bad_any)
