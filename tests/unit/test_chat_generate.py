@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from emulator.chat.generate import Completion, count_prompt_tokens, generate, split_tokens
+from emulator.chat.generate import REASONING_WORDS, Completion, count_prompt_tokens, generate, split_tokens
 from emulator.chat.request import ChatRequestError, parse_chat_request
 from emulator.chat.schema_instance import UnsupportedSchemaError, instance_for
 
@@ -269,3 +269,11 @@ def test_replies_do_not_depend_on_the_process() -> None:
     )
     here = run(model="m", messages=[{"role": "user", "content": "hi"}], n=2)
     assert json.loads(result.stdout) == [[list(c.reasoning), list(c.content)] for c in here.choices]
+
+
+def test_reasoning_effort_changes_the_reasoning_but_not_the_answer() -> None:
+    for family in ("gpt-oss", "gemini"):
+        answers = {
+            run(family=family, reasoning_effort=effort).choices[0].content for effort in REASONING_WORDS
+        }
+        assert len(answers) == 1
