@@ -40,10 +40,10 @@ from emulator.chat.request import ChatRequestError, parse_chat_request
 from emulator.chat.wire import ChatTiming, completion_body, stream_events
 from emulator.errors import invalid_argument
 
-__all__ = ["ChatTiming", "handle_chat_completion", "timing_from_settings"]
+__all__ = ["handle_chat_completion"]
 
 
-def timing_from_settings(settings: Mapping[str, Any] | None) -> ChatTiming:
+def _timing_from_settings(settings: Mapping[str, Any] | None) -> ChatTiming:
     if settings is None:
         return ChatTiming()
     return ChatTiming(
@@ -63,7 +63,7 @@ async def handle_chat_completion(
     """Answer one chat-completions call as the model `served_model` of `family` (see the module docstring)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    timing = timing_from_settings(settings)
+    timing = _timing_from_settings(settings)
     try:
         chat = parse_chat_request(body if body is not None else await request.body(), family)
         completion = generate(chat, served_model=served_model, family=family)

@@ -136,12 +136,16 @@ def _request_seed(request: ChatRequest, served_model: str) -> int:
 
 def _choice(request: ChatRequest, family: str, index: int, rng: random.Random) -> GeneratedChoice:
     budget = request.token_limit or DEFAULT_TOKEN_LIMIT
+    # Reasoning draws from its own generator, so the reasoning effort changes the reasoning, never the answer.
+    thinking_rng = random.Random(rng.getrandbits(64))
     reasoning: list[str] = []
     hidden = 0
     if family == "gpt-oss":
-        reasoning = split_tokens(_sentences(rng, *REASONING_WORDS[request.reasoning_effort or "medium"]))
+        reasoning = split_tokens(
+            _sentences(thinking_rng, *REASONING_WORDS[request.reasoning_effort or "medium"])
+        )
     elif family == "gemini":
-        hidden = _gemini_thinking_tokens(thinking_budget(request), rng)
+        hidden = _gemini_thinking_tokens(thinking_budget(request), thinking_rng)
     hidden = min(hidden, budget)
     reasoning = reasoning[: budget - hidden]
     budget -= hidden + len(reasoning)

@@ -331,3 +331,26 @@ def test_emulator_dedicated_vllm_endpoint_chat(emulator_env: EmulatorProcess) ->
     reply = client.chat.completions.create(model="", messages=HELLO, max_tokens=3)
     assert reply.choices[0].finish_reason == "length" and reply.usage and reply.usage.completion_tokens == 3
     assert "reasoning_content" not in (reply.choices[0].message.model_extra or {})
+
+
+@pytest.mark.e2e
+def test_emulator_gemini_thinking_budget_and_cloud_storage_images(emulator_env: EmulatorProcess) -> None:
+    seed_project(emulator_env)
+    base_url = f"{emulator_env.url}/v1/projects/{PROJECT}/locations/global/endpoints/openapi"
+    gemini = openai.OpenAI(base_url=base_url, api_key=TOKEN, max_retries=0)
+    image = {"type": "image_url", "image_url": {"url": "gs://acme-media/cat.png"}}
+    messages: Any = [{"role": "user", "content": [{"type": "text", "text": "What is this?"}, image]}]
+    silent = gemini.chat.completions.create(
+        model=SERVED["gemini"],
+        messages=messages,
+        extra_body={"google": {"thinking_config": {"thinking_budget": 0}}},
+    )
+    thinking = gemini.chat.completions.create(
+        model=SERVED["gemini"], messages=messages, reasoning_effort="high"
+    )
+    assert silent.usage and thinking.usage
+    assert silent.usage.completion_tokens_details is None
+    reasoning = thinking.usage.completion_tokens_details
+    assert reasoning is not None and reasoning.reasoning_tokens
+    assert thinking.usage.completion_tokens == reasoning.reasoning_tokens + silent.usage.completion_tokens
+    assert "reasoning_content" not in (thinking.choices[0].message.model_extra or {})

@@ -11,8 +11,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from emulator.chat.generate import Completion, count_prompt_tokens, generate, split_tokens
+from emulator.chat.generate import REASONING_WORDS, Completion, count_prompt_tokens, generate, split_tokens
 from emulator.chat.request import ChatRequestError, parse_chat_request
 from emulator.chat.schema_instance import UnsupportedSchemaError, instance_for
 
@@ -269,3 +271,35 @@ def test_replies_do_not_depend_on_the_process() -> None:
     )
     here = run(model="m", messages=[{"role": "user", "content": "hi"}], n=2)
     assert json.loads(result.stdout) == [[list(c.reasoning), list(c.content)] for c in here.choices]
+
+
+def test_reasoning_effort_changes_the_reasoning_but_not_the_answer() -> None:
+    for family in ("gpt-oss", "gemini"):
+        answers = {
+            run(family=family, reasoning_effort=effort).choices[0].content for effort in REASONING_WORDS
+        }
+        assert len(answers) == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    family=st.sampled_from(["gpt-oss", "gemini", "vllm", "tgi"]),
+    max_tokens=st.none() | st.integers(1, 60),
+    stop=st.lists(st.sampled_from(["e", " the", ".", "ar", "zz"]), max_size=4),
+    n=st.integers(1, 3),
+    seed=st.integers(0, 2**31),
+)
+def test_limits_and_usage_hold_for_any_request(
+    family: str, max_tokens: int | None, stop: list[str], n: int, seed: int
+) -> None:
+    completion = run(family=family, max_tokens=max_tokens, stop=stop, n=n, seed=seed)
+    assert len(completion.choices) == n
+    for choice in completion.choices:
+        text = "".join(choice.content)
+        assert choice.completion_tokens <= (max_tokens or 10**9)
+        assert not any(s in text for s in stop)
+        if choice.finish_reason == "length":
+            assert max_tokens is not None and choice.completion_tokens == max_tokens
+    assert completion.completion_tokens == sum(
+        c.emitted_tokens + c.hidden_reasoning_tokens for c in completion.choices
+    )
