@@ -272,3 +272,78 @@ def recommend_shape(
         f"closest: {largest.name}: {largest.reason}",
         "try " + ", or ".join(fixes),
     )
+
+
+_CONTEXT_FLAGS = ("--max-model-len", "--max-total-tokens")  # vLLM, TGI
+
+
+def context_from_args(args: list[str] | None) -> int | None:
+    """The serving context a container is told to hold (`--max-model-len N` / `=N`), if any."""
+    items = list(args or [])
+    for index, item in enumerate(items):
+        flag, _, value = item.partition("=")
+        if flag in _CONTEXT_FLAGS:
+            if not value and index + 1 < len(items):
+                value = items[index + 1]
+            if value.isdigit():
+                return int(value)
+    return None
+
+
+@dataclass(frozen=True)
+class EndpointShape:
+    """The machine an endpoint will run on: the spec's own choice, or the recommendation."""
+
+    shape_name: str
+    shape: MachineShape
+    chosen_by: str  # "spec" or "recommended"
+    fit: ShapeFit
+    estimate: MemoryEstimate
+    recommendation: Recommendation | None = None
+
+
+def shape_for_endpoint(
+    model: str,
+    framework: str,
+    region: str,
+    *,
+    machine_type: str | None = None,
+    accelerator_type: str | None = None,
+    accelerator_count: int | None = None,
+    tensor_parallel_size: int | None = None,
+    container_args: list[str] | None = None,
+    catalog: Catalog | None = None,
+) -> EndpointShape:
+    """Resolve the shape; `fit` judges memory and parallelism only (region offering is checked apart).
+
+    Raises BadInputError only when no shape anywhere can serve the model (the model is too big).
+    """
+    catalog = catalog or load_catalog()
+    context = context_from_args(container_args)
+    if machine_type is not None:
+        name = next(
+            n
+            for n, s in sorted(catalog.machine_shapes.items())
+            if s.machine_type == machine_type
+            and accelerator_type in (None, s.accelerator)
+            and accelerator_count in (None, s.count)
+        )
+        fit = judge_shape(
+            model,
+            framework,
+            name,
+            tensor_parallel_size=tensor_parallel_size,
+            context_tokens=context,
+            catalog=catalog,
+        )
+        estimate = estimate_memory(model, context, catalog)
+        return EndpointShape(name, catalog.machine_shapes[name], "spec", fit, estimate)
+    try:
+        rec = recommend_shape(model, framework, region, tensor_parallel_size, context, catalog=catalog)
+        return EndpointShape(rec.shape_name, rec.shape, "recommended", rec.chosen, rec.estimate, rec)
+    except BadInputError:
+        # nothing in this region: the cheapest shape anywhere (the region check reports the gap)
+        anywhere = recommend_shape(model, framework, None, tensor_parallel_size, context, catalog=catalog)
+        return EndpointShape(
+            anywhere.shape_name, anywhere.shape, "recommended", anywhere.chosen, anywhere.estimate, anywhere
+        )
