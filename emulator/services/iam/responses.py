@@ -1,0 +1,27 @@
+"""IAM v1 service account routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.routing import ApiRequest, RouteTable
+from emulator.services.iam import models
+
+
+def create(request: ApiRequest) -> dict[str, Any]:
+    return models.create(request.state, request.params["project"], request.body)
+
+
+def get(request: ApiRequest) -> dict[str, Any]:
+    return models.get(request.state, request.params["project"], request.params["account"])
+
+
+def list_accounts(request: ApiRequest) -> dict[str, Any]:
+    return {"accounts": models.list_accounts(request.state, request.params["project"])}
+
+
+def register(routes: RouteTable) -> None:
+    base = "/v1/projects/{project}/serviceAccounts"
+    routes.add("POST", base, create, body_schema="iam.v1#CreateServiceAccountRequest")
+    routes.add("GET", base, list_accounts)
+    routes.add("GET", base + "/{account}", get)
