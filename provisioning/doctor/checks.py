@@ -62,8 +62,16 @@ def project(spec: EnvironmentSpec, obs: Observations) -> Finding:
                 "project",
                 Status.FAIL,
                 f"adopt: true but project {pid} does not exist",
-                "set adopt: false (and a billing_account) to create it, or fix project.id",
+                f"fix project.id, get roles/browser on {pid}, or set adopt: false (and a billing_account)",
                 "project",
+            )
+        if obs.project_hidden:
+            return Finding(
+                "project",
+                Status.OK,
+                f"{pid} is not visible to this identity (403): it does not exist yet, or belongs to someone "
+                "else; apply creates it (a taken id fails there with ALREADY_EXISTS)",
+                step="project",
             )
         return Finding("project", Status.OK, f"{pid} does not exist yet; apply creates it", step="project")
     if found.state != "ACTIVE":

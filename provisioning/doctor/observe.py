@@ -50,6 +50,7 @@ class Observations:
     probes: dict[str, Outcome[ProbeResult]] = field(default_factory=dict)
     endpoints: dict[str, Outcome[list[EndpointInfo]]] = field(default_factory=dict)
     caller: Outcome[dict[str, object] | None] | None = None
+    project_hidden: bool = False  # 403 on the project: absent, or someone else's (Google answers both alike)
     read_calls: int = 0
 
     @property
@@ -61,8 +62,18 @@ class Observations:
         return self.project is None or self.project.error is not None
 
 
-def quota_keys(spec: EnvironmentSpec, shapes: dict[str, EndpointShape]) -> set[QuotaKey]:
-    return {(shapes[e.name].shape.accelerator, e.spot) for e in spec.endpoints if e.name in shapes}
+def quota_needs_by_key(
+    spec: EnvironmentSpec, shapes: dict[str, EndpointShape]
+) -> dict[QuotaKey, dict[str, int]]:
+    """GPUs needed at max replicas, per (GPU type, spot) and region."""
+    needs: dict[QuotaKey, dict[str, int]] = {}
+    for e in spec.endpoints:
+        if e.name in shapes:
+            shape = shapes[e.name].shape
+            per_region = needs.setdefault((shape.accelerator, e.spot), {})
+            region = spec.endpoint_region(e)
+            per_region[region] = per_region.get(region, 0) + shape.count * e.max_replicas
+    return needs
 
 
 def publisher_models_of(spec: EnvironmentSpec) -> list[str]:
@@ -87,9 +98,12 @@ class _Reader:
         self.count = 0
         self._lock = threading.Lock()
 
-    def submit(self, fn: Callable[[], T], calls: int = 1) -> Future[Outcome[T]]:
+    def counted(self, calls: int) -> None:
         with self._lock:
             self.count += calls
+
+    def submit(self, fn: Callable[[], T]) -> Future[Outcome[T]]:
+        self.counted(1)
 
         def run() -> Outcome[T]:
             try:
@@ -102,10 +116,29 @@ class _Reader:
         return self.pool.submit(run)
 
 
-def _quota(clients: Clients, project: str, key: QuotaKey) -> QuotaReading:
-    metric, quota_id = load_catalog().accelerators[key[0]].quota(spot=key[1])
+def _quota(
+    reader: _Reader, clients: Clients, project: str, key: QuotaKey, needs: dict[str, int]
+) -> QuotaReading:
+    """Limits everywhere (one read), usage where the limit is not 0: the regions the spec uses, and, when one
+    of them falls short, every other region offering the GPU (the candidates for a fallback)."""
+    catalog = load_catalog()
+    metric, quota_id = catalog.accelerators[key[0]].quota(spot=key[1])
     limits, default = quotas.read_limits(clients, project, quota_id)
-    usage = quotas.read_usage(clients, project, metric)
+    reading = QuotaReading(quota_id, metric, limits, default)
+
+    def usage_of(regions: list[str]) -> dict[str, int]:
+        wanted = [r for r in regions if reading.region(r).limit > 0]
+        reader.counted(len(wanted))
+        return {r: quotas.read_usage(clients, project, metric, r) for r in wanted}
+
+    usage = usage_of(sorted(needs))
+    reading = QuotaReading(quota_id, metric, limits, default, usage)
+    short = any(
+        reading.region(r).available < n or key[0] not in catalog.regions[r].gpus for r, n in needs.items()
+    )
+    if short:
+        others = [r for r in catalog.regions_offering(key[0]) if r not in needs]
+        usage.update(usage_of(others))
     return QuotaReading(quota_id, metric, limits, default, usage)
 
 
@@ -141,12 +174,15 @@ def observe(
             for name in publisher_models_of(spec)
         }
         obs.project = project_f.result()
+        error = obs.project.error
+        if error is not None and error.status_code == 403 and error.status == "PERMISSION_DENIED":
+            obs.project, obs.project_hidden = Outcome(value=None), True
         if obs.project_exists:
             info_f = reader.submit(lambda: billing.get_billing_info(clients, project_id))
             services_f = reader.submit(lambda: services.enabled_services(clients, project_id))
             quota_f = {
-                key: reader.submit(lambda k=key: _quota(clients, project_id, k), calls=2)  # type: ignore[misc]
-                for key in sorted(quota_keys(spec, shapes))
+                key: reader.submit(lambda k=key, n=needs: _quota(reader, clients, project_id, k, n))  # type: ignore[misc]
+                for key, needs in sorted(quota_needs_by_key(spec, shapes).items())
             }
             probe_f: dict[str, Future[Outcome[ProbeResult]]] = {}
             if probe_maas:

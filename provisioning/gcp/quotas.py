@@ -1,8 +1,8 @@
 """Vertex serving GPU quota per region: the limit from Cloud Quotas, the usage from Cloud Monitoring.
 
 Both reads are the ones `gcloud ai model-garden models deploy` makes (shared/gcp-wire.md §5). One quotaInfos
-GET returns the limit for every region; one timeSeries list without a location filter returns the usage of
-every region, one series per location; so a GPU type costs two reads whatever the number of regions.
+GET returns the limit for every region; usage is one timeSeries list per region (gcloud's exact filter), and
+only regions with a non-zero limit need it.
 """
 
 from __future__ import annotations
@@ -88,25 +88,26 @@ def read_limits(clients: Clients, project: str, quota_id: str) -> tuple[dict[str
     return parse_limits(info)
 
 
-def usage_filter(project: str, metric: str) -> str:
+def usage_filter(project: str, metric: str, region: str) -> str:
     return (
         'metric.type="serviceruntime.googleapis.com/quota/allocation/usage" AND '
         'resource.type="consumer_quota" AND '
         f'metric.label.quota_metric="{metric}" AND '
         f'resource.label.project_id="{project}" AND '
+        f'resource.label.location="{region}" AND '
         f'resource.label.service="{SERVICE}"'
     )
 
 
-def read_usage(clients: Clients, project: str, metric: str, now: datetime | None = None) -> dict[str, int]:
+def read_usage(clients: Clients, project: str, metric: str, region: str, now: datetime | None = None) -> int:
     end = now or datetime.now(UTC)
     answer = clients.rest(
         "GET",
         "monitoring",
         f"/v3/projects/{project}/timeSeries",
-        f"read the usage of {metric} in {project}",
+        f"read the usage of {metric} in {project}, {region}",
         params={
-            "filter": usage_filter(project, metric),
+            "filter": usage_filter(project, metric, region),
             "interval.startTime": (end - USAGE_LOOKBACK).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "interval.endTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "aggregation.alignmentPeriod": "60s",
@@ -114,4 +115,4 @@ def read_usage(clients: Clients, project: str, metric: str, now: datetime | None
         },
         project=project,
     )
-    return parse_usage(answer)
+    return parse_usage(answer).get(region, 0)
