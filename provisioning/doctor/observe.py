@@ -174,8 +174,8 @@ def observe(
             for name in publisher_models_of(spec)
         }
         obs.project = project_f.result()
-        error = obs.project.error
-        if error is not None and error.status_code == 403 and error.status == "PERMISSION_DENIED":
+        denied = obs.project.error
+        if denied is not None and denied.status_code == 403 and denied.status == "PERMISSION_DENIED":
             obs.project, obs.project_hidden = Outcome(value=None), True
         if obs.project_exists:
             info_f = reader.submit(lambda: billing.get_billing_info(clients, project_id))
