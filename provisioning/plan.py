@@ -1,8 +1,9 @@
 """`provision plan`: the ordered steps apply would take, each with the failures doctor predicts for it.
 
 Built from the same reads as doctor (no mutating call, ever) plus two more: the endpoints already deployed in
-each region and the caller service account. Step ids match the engine's: project, billing, apis,
-maas:<model>, endpoint:<name>, caller, budget.
+each region and the caller service account. Step ids and order match the engine's (provisioning/engine/
+apply.py): project, billing, apis, maas:<model>, endpoint:<name> (matched by display name), caller. The engine
+has no budget step, so neither does the plan; a spec's budget is reported as not applied.
 """
 
 from __future__ import annotations
@@ -164,9 +165,10 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
         add(f"endpoint:{endpoint.name}", action, detail, f"endpoint {endpoint.name}", cost)
     add("caller", *_caller_step(spec, obs), "service account")
     if spec.budget is not None:
-        budget = spec.budget
-        detail = f"${budget.monthly_amount_usd:g}/month, alerts at {budget.thresholds} (create or update)"
-        add("budget", "create", detail, "billing budget")
+        detail = (
+            f"${spec.budget.monthly_amount_usd:g}/month budget: `provision apply` does not create budgets yet"
+        )
+        add("budget", "not built", detail, "billing budget")
     lines: list[str] = []
     if explain:
         for name, resolved in report.shapes.items():

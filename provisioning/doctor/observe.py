@@ -200,9 +200,7 @@ def observe(
             if for_plan:
                 for region in sorted({spec.endpoint_region(e) for e in spec.endpoints}):
                     endpoints_f[region] = reader.submit(
-                        lambda r=region: vertex.list_endpoints(  # type: ignore[misc]
-                            clients, project_id, r, {"managed-by": "provision"}
-                        )
+                        lambda r=region: vertex.list_endpoints(clients, project_id, r)  # type: ignore[misc]
                     )
                 account_id = spec.caller.service_account_id
                 caller_f = reader.submit(lambda: iam.get_service_account(clients, project_id, account_id))
