@@ -18,8 +18,17 @@ class _Frozen(BaseModel):
 
 class Accelerator(_Frozen):
     memory_gib: float
+    compute_capability: float
     quota_metric: str
     quota_id: str
+    spot_quota_metric: str | None = None
+    spot_quota_id: str | None = None
+
+    def quota(self, spot: bool = False) -> tuple[str, str]:
+        """(metric, quota id) counting this GPU for Vertex serving; spot VMs use the preemptible pair."""
+        if spot and self.spot_quota_metric and self.spot_quota_id:
+            return self.spot_quota_metric, self.spot_quota_id
+        return self.quota_metric, self.quota_id
 
 
 class Region(_Frozen):
@@ -46,7 +55,21 @@ class OpenWeights(_Frozen):
     params_billion: float
     bytes_per_param: float
     context_tokens: int
+    min_compute_capability: float = 0.0
+    layers: int
+    attention_heads: int
+    kv_heads: int
+    head_dim: int
     eula: bool = False
+
+
+class ServingPolicy(_Frozen):
+    """How much GPU memory a served model needs besides its weights (see provisioning/recommend.py)."""
+
+    gpu_memory_utilization: dict[str, float]
+    runtime_overhead_gib_per_gpu: float
+    kv_cache_bytes_per_value: float
+    default_context_tokens: int
 
 
 class Model(_Frozen):
@@ -57,6 +80,8 @@ class Model(_Frozen):
 class Catalog(_Frozen):
     prices_read_on: str
     price_source: str
+    price_region: str
+    serving: ServingPolicy
     accelerators: dict[str, Accelerator]
     regions: dict[str, Region]
     machine_shapes: dict[str, MachineShape]
@@ -70,6 +95,9 @@ class Catalog(_Frozen):
 
     def shapes_for_machine_type(self, machine_type: str) -> list[MachineShape]:
         return [s for s in self.machine_shapes.values() if s.machine_type == machine_type]
+
+    def regions_offering(self, accelerator: str) -> list[str]:
+        return sorted(name for name, region in self.regions.items() if accelerator in region.gpus)
 
 
 @lru_cache(maxsize=1)

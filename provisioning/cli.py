@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 
 from provisioning import __version__
+from provisioning.doctor import print_report, run_doctor
 from provisioning.errors import EXIT_BAD_INPUT, BadInputError, ProvisionError
+from provisioning.gcp.connection import Connection
+from provisioning.plan import print_plan, run_plan
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -170,3 +173,65 @@ def run() -> None:
 
 
 __all__ = ["EXIT_BAD_INPUT", "app", "run"]
+
+
+ProbeMaasOption = Annotated[
+    bool,
+    typer.Option(
+        "--probe-maas",
+        help="Send one 1-token chat call per MaaS model to learn whether it is enabled (no read API exists).",
+    ),
+]
+
+
+def _connection(api_endpoint: str | None, access_token_file: Path | None) -> Connection:
+    return Connection.from_settings(api_endpoint, str(access_token_file) if access_token_file else None)
+
+
+@app.command()
+def doctor(
+    spec: SpecOption,
+    api_endpoint: ApiEndpointOption = None,
+    access_token_file: AccessTokenFileOption = None,
+    json_output: JsonOption = False,
+    probe_maas: ProbeMaasOption = False,
+) -> None:
+    """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input."""
+
+    def run() -> int:
+        env = load_spec(spec)
+        report, _ = run_doctor(env, _connection(api_endpoint, access_token_file), probe_maas=probe_maas)
+        if json_output:
+            out_console.print_json(data=report.to_json())
+        else:
+            print_report(report, out_console)
+        return report.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
+@app.command()
+def plan(
+    spec: SpecOption,
+    api_endpoint: ApiEndpointOption = None,
+    access_token_file: AccessTokenFileOption = None,
+    json_output: JsonOption = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the GPU sizing and cost arithmetic.")
+    ] = False,
+    probe_maas: ProbeMaasOption = False,
+) -> None:
+    """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing."""
+
+    def run() -> int:
+        env = load_spec(spec)
+        result = run_plan(
+            env, _connection(api_endpoint, access_token_file), explain=explain, probe_maas=probe_maas
+        )
+        if json_output:
+            out_console.print_json(data=result.to_json())
+        else:
+            print_plan(result, out_console)
+        return result.exit_code
+
+    raise typer.Exit(guarded(run))

@@ -1,0 +1,110 @@
+"""Retry transient failures: jittered exponential backoff, honouring Retry-After, within a bounded total.
+
+Transient = HTTP 429 / 503 / 502 / 504, status UNAVAILABLE or RESOURCE_EXHAUSTED-with-Retry-After, and
+connections that dropped without an answer. Everything else fails at once, translated by `errors.translate`.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+import requests
+from google.api_core import exceptions as core_exceptions
+from google.auth import exceptions as auth_exceptions
+
+from provisioning.errors import GoogleApiError
+from provisioning.gcp.errors import translate
+
+T = TypeVar("T")
+
+_RETRYABLE_HTTP = frozenset({429, 502, 503, 504})
+_DROPPED = (
+    httpx.TransportError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    auth_exceptions.TransportError,
+    ConnectionError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    initial_s: float = 0.2
+    multiplier: float = 2.0
+    maximum_s: float = 10.0
+    total_s: float = 120.0  # give up (with the last error) once this much time has gone
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Full-jitter backoff for `attempt` (0-based), never shorter than the server's Retry-After."""
+        ceiling = min(self.maximum_s, self.initial_s * self.multiplier**attempt)
+        backoff = random.uniform(ceiling / 2, ceiling)
+        return max(backoff, retry_after or 0.0)
+
+
+DEFAULT_POLICY = RetryPolicy()
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, _DROPPED):
+        return True
+    if isinstance(error, core_exceptions.GoogleAPICallError):
+        return error.code in _RETRYABLE_HTTP or isinstance(error, core_exceptions.ServiceUnavailable)
+    if isinstance(error, httpx.HTTPStatusError):
+        return error.response.status_code in _RETRYABLE_HTTP
+    return False
+
+
+def retry_after(error: BaseException) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), if the answer carried one."""
+    response: Any = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    value = headers.get("Retry-After") if headers is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def call(
+    fn: Callable[[], T],
+    what: str,
+    *,
+    project: str | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run `fn`, retrying transient failures; raise `GoogleApiError` naming `what` on final failure."""
+    start = time.monotonic()
+    attempt, slept = 0, 0.0
+    while True:
+        try:
+            return fn()
+        except Exception as error:
+            if not is_transient(error):
+                raise translate(error, what, project) from None
+            pause = policy.delay(attempt, retry_after(error))
+            if max(time.monotonic() - start, slept) + pause > policy.total_s:
+                last = translate(error, what, project)
+                raise GoogleApiError(
+                    last.what,
+                    f"{last.why} (still failing after {attempt + 1} attempts)",
+                    last.fix,
+                    status_code=last.status_code,
+                    status=last.status,
+                    reason=last.reason,
+                ) from None
+            sleep(pause)
+            slept += pause
+            attempt += 1

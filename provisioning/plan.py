@@ -1,0 +1,221 @@
+"""`provision plan`: the ordered steps apply would take, each with the failures doctor predicts for it.
+
+Built from the same reads as doctor (no mutating call, ever) plus two more: the endpoints already deployed in
+each region and the caller service account. Step ids and order match the engine's (provisioning/engine/
+apply.py): project, billing, apis, maas:<model>, endpoint:<name> (matched by display name), caller. The engine
+has no budget step, so neither does the plan; a spec's budget is reported as not applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from provisioning.doctor import Report, run_doctor
+from provisioning.doctor.findings import Finding, Status
+from provisioning.doctor.observe import Observations
+from provisioning.gcp.connection import Connection
+from provisioning.recommend import EndpointShape
+from provisioning.spec import EnvironmentSpec
+
+CALLER_ROLE = "roles/aiplatform.user"
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    id: str
+    action: str  # create | update | link | enable | deploy | no-op | unknown
+    resource: str
+    detail: str
+    predicted: tuple[Finding, ...] = ()
+    cost: str = ""
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.status is Status.FAIL for f in self.predicted)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "resource": self.resource,
+            "detail": self.detail,
+            "predicted": [f.to_json() for f in self.predicted],
+            "cost": self.cost,
+        }
+
+
+@dataclass
+class Plan:
+    report: Report
+    steps: list[PlanStep]
+    explain: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return self.report.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.report.project,
+            "target": self.report.target,
+            "steps": [s.to_json() for s in self.steps],
+            "findings": [f.to_json() for f in self.report.findings],
+            "cost": self.report.cost.to_json(),
+            "explain": self.explain,
+            "read_calls": self.report.read_calls,
+            "mutating_calls": 0,
+            "exit_code": self.exit_code,
+        }
+
+
+def _predicted(findings: list[Finding], step: str) -> tuple[Finding, ...]:
+    return tuple(f for f in findings if f.step == step and f.status is not Status.OK)
+
+
+def _project_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
+    pid = spec.project.id
+    if obs.project is None or obs.project.error is not None:
+        return "unknown", f"could not read {pid}"
+    if obs.project.value is None:
+        where = spec.project.parent or "no parent"
+        return "create", f"create {pid} under {where}, labelled managed-by=provision"
+    return "no-op", f"{pid} exists" + (" (adopted)" if spec.project.adopt else "")
+
+
+def _billing_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
+    account = spec.project.billing_account
+    if account is None:
+        return "no-op", "no billing_account in the spec; the project's own billing is used"
+    info = obs.billing_info.value if obs.billing_info else None
+    if info is not None and info.billing_enabled and info.billing_account == account:
+        return "no-op", f"already linked to {account}"
+    return "link", f"link {spec.project.id} to {account}"
+
+
+def _apis_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
+    required = spec.required_apis()
+    enabled = (obs.services.value if obs.services else None) or set()
+    if obs.services is not None and obs.services.error is not None:
+        return "unknown", "could not list enabled APIs; apply enables what is missing"
+    missing = [a for a in required if a not in enabled]
+    if not missing:
+        return "no-op", f"all {len(required)} required APIs enabled"
+    return "enable", f"batchEnable {', '.join(missing)}"
+
+
+def _maas_step(name: str, obs: Observations) -> tuple[str, str]:
+    probe = obs.probes.get(name)
+    if probe is not None and probe.value is not None and probe.value.enabled:
+        return "no-op", "the model already answers calls"
+    return "enable", "Model Garden enableModel (idempotent; no read API tells whether it is enabled)"
+
+
+def _endpoint_step(
+    spec: EnvironmentSpec, name: str, shape: EndpointShape | None, obs: Observations
+) -> tuple[str, str, str]:
+    endpoint = next(e for e in spec.endpoints if e.name == name)
+    region = spec.endpoint_region(endpoint)
+    if shape is None:
+        return "unknown", f"{endpoint.model} in {region}: no machine shape fits (see model-fit)", ""
+    replicas = f"{endpoint.min_replicas}..{endpoint.max_replicas} replica(s)"
+    machine = f"{shape.shape.machine_type} + {shape.shape.count} × {shape.shape.accelerator}"
+    cost = (
+        f"${shape.shape.price_per_hour_usd * endpoint.min_replicas:.2f}.."
+        f"${shape.shape.price_per_hour_usd * endpoint.max_replicas:.2f}/h"
+    )
+    listed = obs.endpoints.get(region)
+    existing = [e for e in (listed.value or []) if e.display_name == name] if listed else []
+    if existing and existing[0].deployed_models:
+        return "no-op", f"{existing[0].name} already serves a model ({machine}, {replicas})", cost
+    action = "deploy" if existing else "create"
+    what = "deploy into the existing endpoint" if existing else "create a dedicated endpoint and deploy"
+    return action, f"{what}: {endpoint.model} ({endpoint.framework}) on {machine}, {replicas}, {region}", cost
+
+
+def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
+    email = f"{spec.caller.service_account_id}@{spec.project.id}.iam.gserviceaccount.com"
+    if obs.caller is not None and obs.caller.value is not None:
+        return "no-op", f"{email} exists; apply ensures {CALLER_ROLE} (idempotent)"
+    return "create", f"create {email} and grant it {CALLER_ROLE}"
+
+
+def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
+    """Pure: the steps in apply's order, each with the findings that predict its failure."""
+    findings = report.findings
+    steps: list[PlanStep] = []
+
+    def add(id_: str, action: str, detail: str, resource: str, cost: str = "") -> None:
+        steps.append(PlanStep(id_, action, resource, detail, _predicted(findings, id_), cost))
+
+    project = f"projects/{spec.project.id}"
+    add("project", *_project_step(spec, obs), project)
+    add("billing", *_billing_step(spec, obs), f"{project}/billingInfo")
+    add("apis", *_apis_step(spec, obs), f"{project}/services")
+    for model in spec.maas_models:
+        action, detail = _maas_step(model.name, obs)
+        add(f"maas:{model.name}", action, detail, f"{model.name} in {spec.maas_location(model)}", "per token")
+    for endpoint in spec.endpoints:
+        resolved = report.shapes.get(endpoint.name)
+        shape = resolved if isinstance(resolved, EndpointShape) else None
+        action, detail, cost = _endpoint_step(spec, endpoint.name, shape, obs)
+        add(f"endpoint:{endpoint.name}", action, detail, f"endpoint {endpoint.name}", cost)
+    add("caller", *_caller_step(spec, obs), "service account")
+    if spec.budget is not None:
+        detail = (
+            f"${spec.budget.monthly_amount_usd:g}/month budget: `provision apply` does not create budgets yet"
+        )
+        add("budget", "not built", detail, "billing budget")
+    lines: list[str] = []
+    if explain:
+        for name, resolved in report.shapes.items():
+            if isinstance(resolved, EndpointShape):
+                source = resolved.recommendation.explain() if resolved.recommendation else []
+                lines.append(f"endpoint {name}: {resolved.shape_name} ({resolved.chosen_by})")
+                lines.extend(f"  {line}" for line in source)
+                if not source:
+                    lines.append(f"  {resolved.fit.arithmetic(resolved.estimate)}")
+            else:
+                lines.append(f"endpoint {name}: {resolved.what}; {resolved.why}")
+        lines.extend(f"cost: {line}" for line in report.cost.lines())
+    return Plan(report, steps, lines)
+
+
+def run_plan(
+    spec: EnvironmentSpec, connection: Connection, *, explain: bool = False, probe_maas: bool = False
+) -> Plan:
+    report, obs = run_doctor(spec, connection, probe_maas=probe_maas, for_plan=True)
+    return build_plan(spec, report, obs, explain=explain)
+
+
+def print_plan(plan: Plan, console: Console) -> None:
+    table = Table(title=f"provision plan: {plan.report.project} ({plan.report.target})", expand=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("step", no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    table.add_column("what", ratio=3)
+    table.add_column("predicted", ratio=2)
+    table.add_column("$/h", no_wrap=True)
+    for index, step in enumerate(plan.steps, 1):
+        predicted = "; ".join(f"{f.status.value}: {f.id}" for f in step.predicted)
+        style = "bold red" if step.blocked else ""
+        table.add_row(
+            str(index),
+            step.id,
+            step.action,
+            step.detail,
+            f"[{style}]{predicted}[/]" if style else predicted,
+            step.cost,
+        )
+    console.print(table)
+    for line in plan.explain:
+        console.print(line, soft_wrap=True, highlight=False)
+    for finding in plan.report.findings:
+        if finding.status is Status.FAIL:
+            console.print(
+                f"[bold red]fail[/] {finding.id}: {finding.evidence}\n  fix: {finding.fix}", soft_wrap=True
+            )
+    console.print(f"{plan.report.read_calls} read calls, 0 mutating calls")
