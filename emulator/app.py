@@ -1,0 +1,240 @@
+"""The ASGI application: admin API, fault injection, auth, body checks, dispatch and the request log.
+
+How a service plugs in (Vertex control plane, chat routes, the core services here): put a package under
+`emulator/services/<name>/` (or `emulator/chat/`) whose `__init__` defines `register(routes: RouteTable)`;
+`discover_registrars()` imports it by itself. See `emulator/routing.py` for templates, handlers,
+`body_schema`.
+
+Every non-admin request goes through, in order: fault rules (429 / 503 / drop / slow) → path checks (traversal
+is a 400) → `alt` / `$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are
+answered as names, which the clients parse) → route lookup (404) → Bearer token (401) → body (size ≤ 10 MB,
+JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
+printed to stderr: a 500 is always an emulator bug.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import importlib.util
+import inspect
+import json
+import pkgutil
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from emulator import contract, errors
+from emulator.errors import ApiError
+from emulator.routing import ApiRequest, Route, RouteTable, is_mutating
+from emulator.state import EmulatorState
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+@cache
+def discover_registrars() -> tuple[Callable[[RouteTable], None], ...]:
+    """`register` of every `emulator.services.*` package, then of `emulator.chat` when it exists."""
+    import emulator.services
+
+    names = [f"emulator.services.{info.name}" for info in pkgutil.iter_modules(emulator.services.__path__)]
+    if importlib.util.find_spec("emulator.chat") is not None:
+        names.append("emulator.chat")
+    registrars: list[Callable[[RouteTable], None]] = []
+    for name in sorted(names):
+        register = getattr(importlib.import_module(name), "register", None)
+        if register is not None:
+            registrars.append(register)
+    return tuple(registrars)
+
+
+def build_routes() -> RouteTable:
+    table = RouteTable()
+    for register in discover_registrars():
+        register(table)
+    return table
+
+
+class EmulatorApp:
+    """Raw ASGI app (so a fault can drop a connection); Starlette Request/Response inside."""
+
+    def __init__(self, state: EmulatorState, routes: RouteTable | None = None) -> None:
+        from emulator.admin import admin_router
+
+        self.state = state
+        self.routes = routes or build_routes()
+        self.admin = admin_router(state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        if path.startswith("/_emulator/"):
+            await self.admin(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        fault = self.state.pick_fault(path)
+        if fault is not None and fault.kind == "drop":
+            self._log(request, 0, None, None)
+            # Headers promising a body, then nothing: the server closes the connection mid-reply.
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+            )
+            return
+        if fault is not None and fault.kind == "slow":
+            await asyncio.sleep(fault.delay_ms / 1000.0)
+        if fault is not None and fault.kind in ("429", "503"):
+            response, reply, body = _fault_reply(fault.kind), None, None
+        else:
+            response, reply, body = await self._handle(request)
+        self._log(request, response.status_code, body, reply)
+        await response(scope, receive, send)
+
+    async def _handle(self, request: Request) -> tuple[Response, Any, Any]:
+        """The reply, the JSON it carries (when it is JSON) and the request body that was parsed."""
+        body: Any = None
+        try:
+            _check_path(request)
+            _check_alt(request)
+            method = request.method
+            path = request.url.path
+            found = self.routes.match(method, path)
+            if found is None:
+                raise errors.not_found(
+                    f"The requested URL {path} was not found on this server (method {method})."
+                )
+            route, params = found
+            token = _bearer_token(request, self.state)
+            body = await _read_body(request, route) if method in BODY_METHODS else {}
+            api_request = ApiRequest(
+                method, path, params, request.query_params, body, token, self.state, request
+            )
+            result = route.handler(api_request)
+            if inspect.isawaitable(result):
+                result = await result
+            if isinstance(result, Response):
+                return result, None, body
+            return JSONResponse(result), result, body
+        except ApiError as error:
+            reply = error.body()
+            return JSONResponse(reply, status_code=error.code), reply, body
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            reply = ApiError("INTERNAL", "Internal error encountered.").body()
+            return JSONResponse(reply, status_code=500), reply, body
+
+    def _log(self, request: Request, status: int, body: Any, reply: Any) -> None:
+        path = request.url.path
+        entry: dict[str, Any] = {
+            "time": time.time(),
+            "method": request.method,
+            "path": path,
+            "query": str(request.query_params),
+            "status": status,
+            "mutating": is_mutating(request.method, path),
+        }
+        if self.state.settings["record_bodies"]:
+            entry["request_body"] = body
+            entry["response_body"] = reply
+        self.state.request_log.append(entry)
+
+
+def _fault_reply(kind: str) -> Response:
+    if kind == "429":
+        error = ApiError(
+            "RESOURCE_EXHAUSTED",
+            "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' (injected fault).",
+            [errors.error_info("RATE_LIMIT_EXCEEDED")],
+        )
+    else:
+        error = ApiError("UNAVAILABLE", "The service is currently unavailable.")
+    return JSONResponse(error.body(), status_code=error.code)
+
+
+def _check_path(request: Request) -> None:
+    raw = request.scope.get("raw_path", b"").lower()
+    decoded: str = request.scope["path"]
+    segments = decoded.split("/")
+    if (
+        any(segment in (".", "..") for segment in segments)
+        or b"%2f" in raw
+        or b"%5c" in raw
+        or "\\" in decoded
+        or any(ord(char) < 0x20 for char in decoded)
+    ):
+        raise errors.invalid_argument(
+            f"Invalid resource name in request path {decoded!r}: '.', '..', "
+            "encoded '/' and control characters are not allowed."
+        )
+
+
+def _check_alt(request: Request) -> None:
+    for name in ("alt", "$alt"):
+        value = request.query_params.get(name)
+        if value is not None and value.split(";")[0] != "json":
+            raise errors.invalid_argument(f"Unsupported {name}={value}: this server answers JSON only.", name)
+
+
+def _bearer_token(request: Request, state: EmulatorState) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise errors.credentials_missing()
+    if token in state.expired_tokens:
+        raise errors.credentials_invalid(expired=True)
+    return token
+
+
+async def _read_body(request: Request, route: Route) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    too_big = errors.invalid_argument(f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes.")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise errors.invalid_argument("Invalid JSON payload received. Unexpected token.") from None
+    if not isinstance(body, dict):
+        raise errors.invalid_argument(
+            f"Invalid JSON payload received. Expected an object, got {type(body).__name__}."
+        )
+    if route.body_schema:
+        _check_schema(body, route.body_schema)
+    return body
+
+
+def _check_schema(body: dict[str, Any], ref: str) -> None:
+    violations = contract.validate(body, ref, lenient=True)
+    if not violations:
+        return
+    first = violations[0]
+    if first.unknown_field:
+        where = f" at '{first.path}'" if first.path else ""
+        message = f"Invalid JSON payload received. {first.message}{where}: Cannot find field."
+    else:
+        message = first.message
+    field = first.path or (first.message.split('"')[1] if first.unknown_field else "")
+    raise errors.invalid_argument(message, field or None)
+
+
+def create_app(state: EmulatorState) -> EmulatorApp:
+    return EmulatorApp(state)
