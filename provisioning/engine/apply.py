@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from provisioning.outputs import Outputs, Target, endpoint_base_url, maas_base_u
 from provisioning.spec import EnvironmentSpec
 
 CALLER_ROLE = "roles/aiplatform.user"
+CLAIM_WAIT_S = 120.0  # how long an invisible, taken project id may take to appear as ours
 
 
 def default_outputs_path(project_id: str) -> Path:
@@ -92,7 +94,14 @@ class Apply:
                     "set adopt: false with a parent and billing_account to create it, or fix project.id",
                 )
             labels = resource_labels(self.spec, self.now)
-            ref = projects.create_project(self.clients, self.project, spec.parent, spec.display_name, labels)
+            try:
+                ref = projects.create_project(
+                    self.clients, self.project, spec.parent, spec.display_name, labels
+                )
+            except GoogleApiError as error:
+                if error.status != "ALREADY_EXISTS":
+                    raise
+                return self._claim_existing_project()
             self.state.save_operation("project", ref)
             self.state.set("created_project", True)
             pending = ref
@@ -109,6 +118,22 @@ class Apply:
             f"project {self.project} exists and was not created by provision for {self.spec.environment}",
             f"its labels are {found.labels or 'empty'}",
             "set project.adopt: true to manage it anyway, or choose another project.id",
+        )
+
+    def _claim_existing_project(self) -> str:
+        """The id is taken but invisible: either our own creation from a run killed before it saved the
+        operation (it becomes visible, with our labels, when done) or someone else's project."""
+        start = time.monotonic()
+        while time.monotonic() - start < min(self.deadline_s, CLAIM_WAIT_S):
+            found = projects.get_project(self.clients, self.project)
+            if found is not None and ours(found.labels, self.spec):
+                self.state.set("created_project", True)
+                return "created (resumed)"
+            time.sleep(0.1)
+        raise ProvisionError(
+            f"project id {self.project} is already taken",
+            "project ids are global; this one belongs to a project the caller cannot see",
+            "choose another project.id in the spec",
         )
 
     def step_billing(self) -> str:
