@@ -12,7 +12,7 @@ from rich.console import Console
 
 from provisioning import __version__
 from provisioning.doctor import print_report, run_doctor
-from provisioning.errors import EXIT_BAD_INPUT, BadInputError, ProvisionError
+from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection
 from provisioning.plan import print_plan, run_plan
 from provisioning.spec import load_spec
@@ -235,3 +235,147 @@ def plan(
         return result.exit_code
 
     raise typer.Exit(guarded(run))
+
+
+# -- engine: apply / destroy / reap (logic in provisioning/engine) -------------------------------------------
+OutputsOption = Annotated[Path | None, typer.Option("--outputs", help="Write the outputs JSON here.")]
+StateOption = Annotated[
+    Path | None, typer.Option("--state", help="State file (default .provision/<project>.state.json).")
+]
+
+
+@app.command()
+def apply(
+    spec: SpecOption,
+    outputs: OutputsOption = None,
+    state: StateOption = None,
+    parallel: Annotated[int, typer.Option("--parallel", help="Environments at a time (folder --spec).")] = 1,
+    json_output: JsonOption = False,
+    api_endpoint: ApiEndpointOption = None,
+    access_token_file: AccessTokenFileOption = None,
+) -> None:
+    """Create or adopt the project, link billing, enable APIs and models, deploy endpoints, write outputs."""
+    from provisioning.engine import render
+    from provisioning.engine.apply import apply_spec
+    from provisioning.engine.events import JsonReporter, RichReporter
+    from provisioning.engine.fleet import apply_fleet, check_parallel
+    from provisioning.gcp.connection import Connection
+
+    def run() -> None:
+        check_parallel(parallel)
+        if spec.is_dir():
+            if state is not None:
+                raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
+            connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+            rows = apply_fleet(
+                spec, connection, parallel=parallel, json_events=json_output, outputs_dir=outputs
+            )
+            if json_output:
+                out_console.print_json(
+                    data={"event": "fleet_summary", "environments": render.fleet_json(rows)}
+                )
+            else:
+                out_console.print(render.fleet_table(rows))
+            if not all(r.ok for r in rows):
+                raise typer.Exit(EXIT_FINDINGS)
+            return
+        env = load_spec(spec)
+        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        if json_output:
+            result = apply_spec(env, connection, JsonReporter(), state_path=state, outputs_path=outputs)
+        else:
+            with RichReporter(err_console) as reporter:
+                result = apply_spec(env, connection, reporter, state_path=state, outputs_path=outputs)
+        if not result.ok:
+            if not json_output:
+                render.print_failures(err_console, result.dag)
+            raise typer.Exit(EXIT_FINDINGS)
+        if json_output:
+            out_console.print_json(
+                data={"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}
+            )
+        else:
+            out_console.print(f"[green]applied[/] {env.project.id}; outputs in {result.outputs_path}")
+
+    guarded(run)
+
+
+@app.command()
+def destroy(
+    spec: SpecOption,
+    delete_project: Annotated[
+        bool, typer.Option("--delete-project", help="Also delete the project, if provision created it.")
+    ] = False,
+    state: StateOption = None,
+    json_output: JsonOption = False,
+    api_endpoint: ApiEndpointOption = None,
+    access_token_file: AccessTokenFileOption = None,
+) -> None:
+    """Undeploy and delete the spec's endpoints and models; APIs stay enabled."""
+    from provisioning.engine import render
+    from provisioning.engine.destroy import destroy_spec
+    from provisioning.engine.events import JsonReporter, RichReporter
+    from provisioning.gcp.connection import Connection
+
+    def run() -> None:
+        env = load_spec(spec)
+        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        if json_output:
+            result = destroy_spec(
+                env, connection, JsonReporter(), delete_project=delete_project, state_path=state
+            )
+        else:
+            with RichReporter(err_console) as reporter:
+                result = destroy_spec(
+                    env, connection, reporter, delete_project=delete_project, state_path=state
+                )
+        if not result.ok:
+            if not json_output:
+                render.print_failures(err_console, result.dag)
+            raise typer.Exit(EXIT_FINDINGS)
+
+    guarded(run)
+
+
+@app.command()
+def reap(
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Reap in this spec's project and regions.")
+    ] = None,
+    projects: Annotated[str | None, typer.Option("--projects", help="Comma-separated project ids.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be undeployed.")] = False,
+    json_output: JsonOption = False,
+    api_endpoint: ApiEndpointOption = None,
+    access_token_file: AccessTokenFileOption = None,
+) -> None:
+    """Undeploy endpoints whose expires-at label has passed."""
+    from dataclasses import asdict
+
+    from provisioning.catalog import load_catalog
+    from provisioning.engine import render
+    from provisioning.engine.reap import reap as reap_expired
+    from provisioning.engine.reap import spec_regions
+    from provisioning.gcp.connection import Connection
+
+    def run() -> None:
+        if (spec is None) == (projects is None):
+            raise BadInputError(
+                "pass exactly one of --spec or --projects", fix="e.g. --projects acme-dev,acme-ci"
+            )
+        if spec is not None:
+            env = load_spec(spec)
+            targets = [(env.project.id, spec_regions(env))]
+        else:
+            ids = [p.strip() for p in (projects or "").split(",") if p.strip()]
+            if not ids:
+                raise BadInputError("--projects is empty", fix="e.g. --projects acme-dev,acme-ci")
+            regions = sorted(load_catalog().regions)
+            targets = [(p, regions) for p in ids]
+        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        rows = reap_expired(connection, targets, dry_run=dry_run)
+        if json_output:
+            out_console.print_json(data={"dry_run": dry_run, "expired": [asdict(r) for r in rows]})
+        else:
+            out_console.print(render.reap_table(rows, dry_run))
+
+    guarded(run)

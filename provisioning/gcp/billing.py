@@ -39,7 +39,7 @@ def get_billing_account(clients: Clients, account: str) -> BillingAccountInfo | 
     def read() -> billing_v1.BillingAccount | None:
         try:
             return clients.billing.get_billing_account(name=account)
-        except (core_exceptions.NotFound, core_exceptions.PermissionDenied):
+        except (core_exceptions.NotFound, core_exceptions.Forbidden):
             return None
 
     found = clients.call(read, f"read billing account {account}")

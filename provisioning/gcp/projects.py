@@ -27,12 +27,16 @@ class ProjectInfo:
 
 
 def get_project(clients: Clients, project_id: str) -> ProjectInfo | None:
-    """The project, or None when it does not exist (404)."""
+    """The project, or None when it does not exist or the caller cannot see it.
+
+    Google answers 403 (not 404) for a project id nobody can see, including one still being created, so
+    both mean None here; `create_project` then tells "taken" (ALREADY_EXISTS) from "free".
+    """
 
     def read() -> resourcemanager_v3.Project | None:
         try:
             return clients.projects.get_project(name=f"projects/{project_id}")
-        except core_exceptions.NotFound:
+        except (core_exceptions.NotFound, core_exceptions.Forbidden):
             return None
 
     project = clients.call(read, f"read project {project_id}", project=project_id)

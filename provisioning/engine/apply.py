@@ -1,0 +1,341 @@
+"""`provision apply`: bring an environment to what its spec says, as a DAG of idempotent, resumable steps.
+
+    project ─► billing ─► apis ─┬─► maas:<model> ...
+                                ├─► endpoint:<name> ...   (Model Garden :deploy)
+                                └─► caller
+                                         all of them ─► outputs
+
+Every step reads first and mutates only what is missing, so a second apply mutates nothing. Operation
+names are saved in the state file the moment they exist; a re-run after a crash waits on them instead of
+starting again.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from provisioning.catalog import load_catalog
+from provisioning.engine import serving
+from provisioning.engine.dag import DagResult, Step, run_dag
+from provisioning.engine.events import Reporter
+from provisioning.engine.labels import ours, resource_labels
+from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
+from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
+from provisioning.gcp import billing, iam, operations, projects, services, vertex
+from provisioning.gcp.clients import Clients
+from provisioning.gcp.connection import Connection
+from provisioning.gcp.errors import register_secret
+from provisioning.outputs import Outputs, Target, endpoint_base_url, maas_base_url, write_outputs
+from provisioning.spec import EnvironmentSpec
+
+CALLER_ROLE = "roles/aiplatform.user"
+CLAIM_WAIT_S = 120.0  # how long an invisible, taken project id may take to appear as ours
+
+
+def default_outputs_path(project_id: str) -> Path:
+    return Path(DEFAULT_DIR) / f"{project_id}.outputs.json"
+
+
+@dataclass
+class ApplyResult:
+    project: str
+    dag: DagResult
+    outputs_path: Path | None = None
+    state_path: Path | None = None
+    summaries: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.dag.ok
+
+
+@dataclass
+class Apply:
+    spec: EnvironmentSpec
+    clients: Clients
+    state: StateFile
+    reporter: Reporter
+    outputs_path: Path
+    deadline_s: float = operations.DEFAULT_DEADLINE_S
+    hf_tokens: dict[str, str] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def project(self) -> str:
+        return self.spec.project.id
+
+    def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
+        """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
+        so the next run resumes the wait)."""
+        self.reporter.note(key, f"waiting on {ref.name}")
+        try:
+            op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
+        except GoogleApiError:
+            self.state.save_operation(key, None)
+            raise
+        self.state.save_operation(key, None)
+        return op
+
+    # -- steps -------------------------------------------------------------------------------------------
+    def step_project(self) -> str:
+        spec = self.spec.project
+        pending = self.state.operation("project")
+        found = projects.get_project(self.clients, self.project)
+        if found is None and pending is None:
+            if spec.adopt:
+                raise ProvisionError(
+                    f"project {self.project} does not exist (adopt: true)",
+                    "adopt only takes over an existing project",
+                    "set adopt: false with a parent and billing_account to create it, or fix project.id",
+                )
+            labels = resource_labels(self.spec, self.now)
+            try:
+                ref = projects.create_project(
+                    self.clients, self.project, spec.parent, spec.display_name, labels
+                )
+            except GoogleApiError as error:
+                if error.status != "ALREADY_EXISTS":
+                    raise
+                return self._claim_existing_project()
+            self.state.save_operation("project", ref)
+            self.state.set("created_project", True)
+            pending = ref
+        if pending is not None:
+            self.finish("project", pending, f"create project {self.project}")
+            self.state.set("created_project", True)
+            return "created"
+        assert found is not None
+        if spec.adopt:
+            return "adopted"
+        if self.state.get("created_project") or ours(found.labels, self.spec):
+            return "exists (ours)"
+        raise ProvisionError(
+            f"project {self.project} exists and was not created by provision for {self.spec.environment}",
+            f"its labels are {found.labels or 'empty'}",
+            "set project.adopt: true to manage it anyway, or choose another project.id",
+        )
+
+    def _claim_existing_project(self) -> str:
+        """The id is taken but invisible: either our own creation from a run killed before it saved the
+        operation (it becomes visible, with our labels, when done) or someone else's project."""
+        start = time.monotonic()
+        while time.monotonic() - start < min(self.deadline_s, CLAIM_WAIT_S):
+            found = projects.get_project(self.clients, self.project)
+            if found is not None and ours(found.labels, self.spec):
+                self.state.set("created_project", True)
+                return "created (resumed)"
+            time.sleep(0.1)
+        raise ProvisionError(
+            f"project id {self.project} is already taken",
+            "project ids are global; this one belongs to a project the caller cannot see",
+            "choose another project.id in the spec",
+        )
+
+    def step_billing(self) -> str:
+        wanted = self.spec.project.billing_account
+        info = billing.get_billing_info(self.clients, self.project)
+        if wanted is None or info.billing_account == wanted:
+            if info.billing_enabled:
+                return f"enabled ({info.billing_account})"
+            if wanted is None:
+                raise ProvisionError(
+                    f"billing is not enabled on {self.project}",
+                    "the spec adopts the project without naming a billing account",
+                    f"set project.billing_account, or `gcloud billing projects link {self.project} "
+                    "--billing-account ACCOUNT_ID`",
+                )
+        account = billing.get_billing_account(self.clients, wanted)
+        if account is None or not account.open:
+            state = "cannot be read by the caller" if account is None else "is closed"
+            raise ProvisionError(
+                f"billing account {wanted} {state}",
+                "a project can only be billed to an open account the caller can use (Billing Account User)",
+                "reopen it or pick another: https://console.cloud.google.com/billing ; "
+                "`gcloud billing accounts list` shows the open ones",
+            )
+        billing.link_billing(self.clients, self.project, wanted)
+        confirmed = billing.get_billing_info(self.clients, self.project)
+        if not confirmed.billing_enabled:
+            raise ProvisionError(
+                f"billing still disabled on {self.project} after linking {wanted}",
+                "Cloud Billing accepted the link but reports billingEnabled=false",
+                f"check https://console.cloud.google.com/billing/linkedaccount?project={self.project}",
+            )
+        return f"linked {wanted}"
+
+    def step_apis(self) -> str:
+        for key in sorted(k for k in self.state.get("operations", {}) if k.startswith("apis:")):
+            ref = self.state.operation(key)
+            if ref is not None:
+                self.finish(key, ref, f"enable APIs on {self.project}")
+        enabled = services.enabled_services(self.clients, self.project)
+        missing = [api for api in self.spec.required_apis() if api not in enabled]
+        if not missing:
+            return "all enabled"
+        refs = []
+        for index, batch in enumerate(services.batches(missing)):
+            ref = services.batch_enable(self.clients, self.project, batch)
+            self.state.save_operation(f"apis:{index}", ref)
+            refs.append((f"apis:{index}", ref))
+        for key, ref in refs:
+            self.finish(key, ref, f"enable APIs on {self.project}")
+        return f"enabled {len(missing)} ({len(refs)} call{'s' if len(refs) > 1 else ''})"
+
+    def step_maas(self, name: str) -> str:
+        model = next(m for m in self.spec.maas_models if m.name == name)
+        offer = load_catalog().models[name].maas
+        assert offer is not None
+        location = self.spec.maas_location(model)
+        done: dict[str, str] = self.state.get("maas", {})
+        if done.get(name) == offer.publisher_model:
+            return "enabled (recorded)"
+        if model.accept_eula and not vertex.eula_accepted(
+            self.clients, self.project, location, offer.publisher_model
+        ):
+            vertex.accept_eula(self.clients, self.project, location, offer.publisher_model)
+        result = vertex.enable_model(self.clients, self.project, location, offer.publisher_model)
+        if result == "ENABLEMENT_STATE_FAILED":
+            raise ProvisionError(
+                f"Model Garden could not enable {offer.publisher_model} for {self.project}",
+                f"enableModel answered {result}",
+                "open the model's page in Model Garden and complete its prerequisites: "
+                f"https://console.cloud.google.com/vertex-ai/model-garden?project={self.project}",
+            )
+        self.state.put("maas", name, offer.publisher_model)
+        return "enabled"
+
+    def step_endpoint(self, name: str) -> str:
+        endpoint = next(e for e in self.spec.endpoints if e.name == name)
+        return serving.ensure_endpoint(self, endpoint)
+
+    def step_caller(self) -> str:
+        account_id = self.spec.caller.service_account_id
+        email = iam.service_account_email(account_id, self.project)
+        created = False
+        if iam.get_service_account(self.clients, self.project, account_id) is None:
+            iam.create_service_account(
+                self.clients,
+                self.project,
+                account_id,
+                "LLM caller",
+                f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
+            )
+            created = True
+        granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
+        if created or granted:
+            return f"{'created' if created else 'exists'}, {CALLER_ROLE} {'granted' if granted else 'held'}"
+        return f"exists with {CALLER_ROLE}"
+
+    def step_outputs(self) -> str:
+        api_endpoint = self.clients.connection.api_endpoint
+        catalog = load_catalog()
+        targets = []
+        for model in self.spec.maas_models:
+            offer = catalog.models[model.name].maas
+            assert offer is not None
+            location = self.spec.maas_location(model)
+            targets.append(
+                Target(
+                    name=model.name,
+                    kind="maas",
+                    base_url=maas_base_url(self.project, location, api_endpoint),
+                    model=offer.model,
+                )
+            )
+        recorded: dict[str, dict[str, str]] = self.state.get("endpoints", {})
+        for endpoint in self.spec.endpoints:
+            record = recorded[endpoint.name]
+            region = self.spec.endpoint_region(endpoint)
+            targets.append(
+                Target(
+                    name=endpoint.name,
+                    kind="endpoint",
+                    framework=endpoint.framework,
+                    base_url=endpoint_base_url(
+                        self.project, region, record["endpoint_id"], record.get("dedicated_dns"), api_endpoint
+                    ),
+                    model="",
+                    endpoint_id=record["endpoint_id"],
+                    dedicated_dns=record.get("dedicated_dns") or None,
+                )
+            )
+        outputs = Outputs(
+            project=self.project,
+            region=self.spec.region,
+            caller_service_account=iam.service_account_email(
+                self.spec.caller.service_account_id, self.project
+            ),
+            targets=targets,
+        )
+        self.outputs_path.parent.mkdir(parents=True, exist_ok=True)
+        write_outputs(outputs, self.outputs_path)
+        return f"wrote {self.outputs_path}"
+
+    def steps(self) -> list[Step]:
+        after_apis = ("apis",)
+        work = [
+            Step("project", self.step_project),
+            Step("billing", self.step_billing, ("project",)),
+            Step("apis", self.step_apis, ("billing",)),
+            *(
+                Step(f"maas:{m.name}", functools.partial(self.step_maas, m.name), after_apis)
+                for m in self.spec.maas_models
+            ),
+            *(
+                Step(f"endpoint:{e.name}", functools.partial(self.step_endpoint, e.name), after_apis)
+                for e in self.spec.endpoints
+            ),
+            Step("caller", self.step_caller, after_apis),
+        ]
+        return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
+
+
+def preflight(spec: EnvironmentSpec) -> dict[str, str]:
+    """Check local inputs before any API call: every named HF token variable is set. Returns name → token."""
+    tokens = {}
+    for endpoint in spec.endpoints:
+        if endpoint.hf_token_env:
+            value = os.environ.get(endpoint.hf_token_env, "").strip()
+            if not value:
+                raise BadInputError(
+                    f"endpoint {endpoint.name}: environment variable {endpoint.hf_token_env} is not set",
+                    "the spec names it as hf_token_env (the Hugging Face token for gated weights)",
+                    f"export {endpoint.hf_token_env}=hf_... (a read token from https://huggingface.co/settings/tokens)",
+                )
+            register_secret(value)
+            tokens[endpoint.name] = value
+    return tokens
+
+
+def apply_spec(
+    spec: EnvironmentSpec,
+    connection: Connection,
+    reporter: Reporter,
+    *,
+    state_path: str | os.PathLike[str] | None = None,
+    outputs_path: str | os.PathLike[str] | None = None,
+    deadline_s: float = operations.DEFAULT_DEADLINE_S,
+    clients: Clients | None = None,
+) -> ApplyResult:
+    """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
+    tokens = preflight(spec)
+    register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
+    outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
+    state = StateFile(state_file, spec.project.id)
+    own_clients = clients is None
+    clients = clients or Clients(connection)
+    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, tokens)
+    try:
+        result = run_dag(run.steps(), reporter)
+    finally:
+        if own_clients:
+            clients.close()
+    return ApplyResult(
+        spec.project.id, result, outputs_file if result.ok else None, state_file, dict(result.summaries)
+    )

@@ -1,0 +1,73 @@
+"""Run steps as a DAG: each step starts as soon as its dependencies finished, independent ones concurrently.
+
+A failed step stops its dependents (reported as skipped); independent branches still run to the end, so one
+broken endpoint does not hide the state of the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from provisioning.engine.events import Reporter
+from provisioning.errors import ProvisionError
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[], str]  # returns a one-line summary ("created", "already enabled", ...)
+    after: tuple[str, ...] = ()
+
+
+@dataclass
+class DagResult:
+    summaries: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, ProvisionError] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.skipped
+
+
+def run_dag(steps: list[Step], reporter: Reporter, max_workers: int = 8) -> DagResult:
+    by_name = {s.name: s for s in steps}
+    for step in steps:
+        missing = [d for d in step.after if d not in by_name]
+        if missing:
+            raise ValueError(f"step {step.name} depends on unknown steps {missing}")
+    result = DagResult()
+    pending = dict(by_name)
+    running: dict[Future[str], tuple[Step, float]] = {}
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="step") as pool:
+        while pending or running:
+            for name, step in list(pending.items()):
+                if any(d in result.errors or d in result.skipped for d in step.after):
+                    del pending[name]
+                    result.skipped.append(name)
+                    reporter.step_skipped(name, "a step it depends on failed")
+                elif all(d in result.summaries for d in step.after):
+                    del pending[name]
+                    reporter.step_started(name)
+                    running[pool.submit(step.run)] = (step, time.monotonic())
+            if not running:
+                if pending:
+                    raise ValueError(f"steps wait on each other: {sorted(pending)}")
+                continue
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in done:
+                step, started = running.pop(future)
+                elapsed = time.monotonic() - started
+                error = future.exception()
+                if error is None:
+                    result.summaries[step.name] = future.result()
+                    reporter.step_done(step.name, result.summaries[step.name], elapsed)
+                elif isinstance(error, ProvisionError):
+                    result.errors[step.name] = error
+                    reporter.step_failed(step.name, error, elapsed)
+                else:
+                    raise error
+    return result

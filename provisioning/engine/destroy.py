@@ -1,0 +1,84 @@
+"""`provision destroy`: undeploy and delete this spec's endpoints and their models; delete the project only
+when provision created it (state or labels say so) and the caller asked for it. APIs stay enabled: others
+may use them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from provisioning.engine.apply import default_outputs_path
+from provisioning.engine.dag import DagResult, Step, run_dag
+from provisioning.engine.events import Reporter
+from provisioning.engine.labels import ours
+from provisioning.engine.serving import find_endpoint
+from provisioning.engine.state import StateFile, default_state_path
+from provisioning.engine.teardown import delete_endpoint_and_models
+from provisioning.errors import ProvisionError
+from provisioning.gcp import operations, projects
+from provisioning.gcp.clients import Clients
+from provisioning.gcp.connection import Connection
+from provisioning.spec import EnvironmentSpec
+
+
+@dataclass
+class DestroyResult:
+    dag: DagResult
+    summaries: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.dag.ok
+
+
+def destroy_spec(
+    spec: EnvironmentSpec,
+    connection: Connection,
+    reporter: Reporter,
+    *,
+    delete_project: bool = False,
+    state_path: str | os.PathLike[str] | None = None,
+    deadline_s: float = operations.DEFAULT_DEADLINE_S,
+) -> DestroyResult:
+    project = spec.project.id
+    state = StateFile(Path(state_path) if state_path else default_state_path(project), project)
+    clients = Clients(connection)
+
+    def endpoint_step(name: str) -> str:
+        endpoint = next(e for e in spec.endpoints if e.name == name)
+        found = find_endpoint(clients, state, project, spec.endpoint_region(endpoint), name)
+        if found is None:
+            state.put("endpoints", name, None)
+            return "absent"
+        models = delete_endpoint_and_models(clients, found, deadline_s)
+        state.put("endpoints", name, None)
+        return f"deleted {found.endpoint_id} and {models} model(s)"
+
+    def project_step() -> str:
+        found = projects.get_project(clients, project)
+        if found is None or found.state != "ACTIVE":
+            return "absent" if found is None else f"already {found.state}"
+        created = bool(state.get("created_project")) or (not spec.project.adopt and ours(found.labels, spec))
+        if not delete_project:
+            return "kept (pass --delete-project to delete it)"
+        if not created:
+            raise ProvisionError(
+                f"project {project} was not created by provision; not deleting it",
+                "neither the state file nor the project's labels say provision created it",
+                f"delete it yourself if you mean to: `gcloud projects delete {project}`",
+            )
+        projects.delete_project(clients, project)
+        state.set("created_project", False)
+        default_outputs_path(project).unlink(missing_ok=True)
+        return "deletion requested (30-day recovery window)"
+
+    steps = [Step(f"endpoint:{e.name}", functools.partial(endpoint_step, e.name)) for e in spec.endpoints]
+    steps.append(Step("project", project_step, tuple(s.name for s in steps)))
+    try:
+        result = run_dag(steps, reporter)
+    finally:
+        clients.close()
+    return DestroyResult(result, dict(result.summaries))

@@ -1,0 +1,106 @@
+"""`provision apply --spec DIR --parallel N`: apply every spec in a folder, N environments at a time.
+
+Every spec is loaded and checked before the first API call (one bad spec stops the run with exit 2). Each
+environment keeps its own state and outputs file; one failing environment does not stop the others.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioning.engine.apply import apply_spec, default_outputs_path, preflight
+from provisioning.engine.events import JsonReporter, QuietReporter, Reporter
+from provisioning.engine.state import default_state_path
+from provisioning.errors import BadInputError, ProvisionError
+from provisioning.gcp import operations
+from provisioning.gcp.clients import Clients
+from provisioning.gcp.connection import Connection
+from provisioning.spec import EnvironmentSpec, load_spec
+
+MAX_PARALLEL = 64
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    spec: Path
+    project: str
+    ok: bool
+    detail: str
+    elapsed_s: float
+    outputs: Path | None
+
+
+def load_fleet(folder: Path) -> list[tuple[Path, EnvironmentSpec]]:
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise BadInputError(f"{folder}: no *.yaml specs in this folder", fix="pass a folder of spec files")
+    loaded = [(file, load_spec(file)) for file in files]
+    seen: dict[str, Path] = {}
+    for file, spec in loaded:
+        if spec.project.id in seen:
+            raise BadInputError(
+                f"{file} and {seen[spec.project.id]} both describe project {spec.project.id}",
+                fix="one spec per project",
+            )
+        seen[spec.project.id] = file
+        preflight(spec)
+    return loaded
+
+
+def check_parallel(parallel: int) -> int:
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise BadInputError(
+            f"--parallel {parallel} is out of range",
+            f"it must be between 1 and {MAX_PARALLEL}",
+            "e.g. --parallel 10",
+        )
+    return parallel
+
+
+def apply_fleet(
+    folder: Path,
+    connection: Connection,
+    *,
+    parallel: int,
+    json_events: bool = False,
+    outputs_dir: Path | None = None,
+    deadline_s: float = operations.DEFAULT_DEADLINE_S,
+) -> list[FleetRow]:
+    check_parallel(parallel)
+    loaded = load_fleet(folder)
+    clients = Clients(connection)  # shared: one connection pool for every environment
+
+    def one(item: tuple[Path, EnvironmentSpec]) -> FleetRow:
+        file, spec = item
+        reporter: Reporter = JsonReporter(environment=spec.project.id) if json_events else QuietReporter()
+        outputs = (outputs_dir / f"{spec.project.id}.outputs.json") if outputs_dir else None
+        start = time.monotonic()
+        try:
+            result = apply_spec(
+                spec,
+                connection,
+                reporter,
+                state_path=default_state_path(spec.project.id),
+                outputs_path=outputs or default_outputs_path(spec.project.id),
+                deadline_s=deadline_s,
+                clients=clients,
+            )
+        except ProvisionError as error:
+            return FleetRow(file, spec.project.id, False, error.what, time.monotonic() - start, None)
+        if result.ok:
+            detail = f"{len(result.summaries)} steps ok"
+        else:
+            first = next(iter(result.dag.errors.items()), None)
+            detail = f"{first[0]}: {first[1].what}" if first else "steps skipped"
+        return FleetRow(
+            file, spec.project.id, result.ok, detail, time.monotonic() - start, result.outputs_path
+        )
+
+    try:
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="env") as pool:
+            return list(pool.map(one, loaded))
+    finally:
+        clients.close()

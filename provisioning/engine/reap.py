@@ -1,0 +1,70 @@
+"""`provision reap`: undeploy endpoints whose `expires-at` label has passed (GPU time is what costs money).
+
+Looks only at endpoints labelled managed-by=provision, in every region the spec uses (or the catalog's regions
+for `--projects`). `dry_run` lists and changes nothing.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from provisioning.engine.labels import EXPIRES_AT, MANAGED_BY, MANAGED_BY_VALUE, is_expired
+from provisioning.engine.teardown import undeploy_all
+from provisioning.gcp import operations, vertex
+from provisioning.gcp.clients import Clients
+from provisioning.gcp.connection import Connection
+from provisioning.spec import EnvironmentSpec
+
+
+@dataclass(frozen=True)
+class Expired:
+    project: str
+    endpoint: str  # full resource name
+    expires_at: str
+    deployed_models: int
+    action: str  # "would undeploy", "undeployed", "nothing deployed"
+
+
+def spec_regions(spec: EnvironmentSpec) -> list[str]:
+    regions = [spec.region, *spec.fallback_regions, *(spec.endpoint_region(e) for e in spec.endpoints)]
+    return list(dict.fromkeys(regions))
+
+
+def reap(
+    connection: Connection,
+    targets: list[tuple[str, list[str]]],
+    *,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    deadline_s: float = operations.DEFAULT_DEADLINE_S,
+) -> list[Expired]:
+    """`targets` is (project, regions) pairs; returns every expired endpoint found and what was done."""
+    moment = now or datetime.now(UTC)
+    clients = Clients(connection)
+    try:
+        expired = [
+            (project, endpoint)
+            for project, regions in targets
+            for region in regions
+            for endpoint in vertex.list_endpoints(clients, project, region, {MANAGED_BY: MANAGED_BY_VALUE})
+            if is_expired(endpoint.labels, moment)
+        ]
+
+        def handle(item: tuple[str, vertex.EndpointInfo]) -> Expired:
+            project, endpoint = item
+            count = len(endpoint.deployed_models)
+            if not count:
+                action = "nothing deployed"
+            elif dry_run:
+                action = "would undeploy"
+            else:
+                undeploy_all(clients, endpoint, deadline_s)
+                action = "undeployed"
+            return Expired(project, endpoint.name, endpoint.labels[EXPIRES_AT], count, action)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(handle, expired))
+    finally:
+        clients.close()
