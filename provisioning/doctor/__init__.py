@@ -18,7 +18,7 @@ from provisioning.errors import BadInputError
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.retry import RetryPolicy
-from provisioning.recommend import EndpointShape, shape_for_endpoint
+from provisioning.recommend import EndpointShape, shape_for_spec_endpoint
 from provisioning.spec import EnvironmentSpec
 
 # A preflight answers quickly: retry transient failures for at most 10 s (apply keeps the default 120 s).
@@ -31,16 +31,7 @@ def resolve_shapes(spec: EnvironmentSpec) -> dict[str, EndpointShape | BadInputE
     resolved: dict[str, EndpointShape | BadInputError] = {}
     for e in spec.endpoints:
         try:
-            resolved[e.name] = shape_for_endpoint(
-                e.model,
-                e.framework,
-                spec.endpoint_region(e),
-                machine_type=e.machine_type,
-                accelerator_type=e.accelerator_type,
-                accelerator_count=e.accelerator_count,
-                tensor_parallel_size=e.tensor_parallel_size,
-                container_args=e.container_args,
-            )
+            resolved[e.name] = shape_for_spec_endpoint(e, spec.endpoint_region(e))
         except BadInputError as refusal:
             resolved[e.name] = refusal
     return resolved
