@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
+from pulumi.runtime import settings as pulumi_settings
 
 from infra.mocks import FakeGoogleCloud, RecordingMonitor
 from infra.program import build
@@ -33,6 +34,9 @@ def run_program(
     # Pulumi's mocks run on the thread's current event loop; code that ran before (asyncio.run, uvicorn)
     # may have closed or cleared it, so each run gets a fresh one.
     asyncio.set_event_loop(asyncio.new_event_loop())
+    # Likewise the root Stack resource lives on from any earlier mocked run (under another project/stack
+    # name); clearing it makes set_mocks create this run's own, so the graph is the same whatever ran before.
+    pulumi_settings.ROOT.set(None)
     mocks = FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", stack="mock", preview=False, monitor=monitor)

@@ -15,11 +15,12 @@ from datetime import datetime
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.containers import container_spec, needs_container
+from infra.containers import container_spec
 from infra.labels import expiring_labels
 from provisioning.catalog import MachineShape, load_catalog
 from provisioning.outputs import endpoint_base_url
 from provisioning.recommend import shape_for_spec_endpoint
+from provisioning.serving import ServingPlan, serving_plan
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:ServingEndpoint"
@@ -41,21 +42,24 @@ class ServingEndpointArgs:
     endpoint: EndpointSpec
     region: str
     shape: MachineShape
-    publisher_model: str | None
-    huggingface_id: str
+    plan: ServingPlan
     labels: dict[str, str]
+
+    @property
+    def publisher_model(self) -> str | None:
+        """The catalog's Model Garden name: its enablement (EULA) gates the deploy, whatever is sent."""
+        weights = load_catalog().models[self.endpoint.model].open
+        return weights.publisher_model if weights else None
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec, endpoint: EndpointSpec, now: datetime) -> ServingEndpointArgs:
-        weights = load_catalog().models[endpoint.model].open
-        assert weights is not None
         region = spec.endpoint_region(endpoint)
+        shape = shape_for_spec_endpoint(endpoint, region).shape
         return cls(
             endpoint=endpoint,
             region=region,
-            shape=shape_for_spec_endpoint(endpoint, region).shape,
-            publisher_model=weights.publisher_model,
-            huggingface_id=weights.huggingface_id,
+            shape=shape,
+            plan=serving_plan(endpoint, shape.count),
             labels=expiring_labels(spec, now),
         )
 
@@ -84,18 +88,14 @@ class ServingEndpoint(pulumi.ComponentResource):
             project=project_id,
             location=args.region,
             **(
-                {"publisher_model_name": args.publisher_model}
-                if args.publisher_model and not needs_container(endpoint)
-                else {"hugging_face_model_id": args.huggingface_id}
+                {"publisher_model_name": args.plan.publisher_model}
+                if args.plan.publisher_model
+                else {"hugging_face_model_id": args.plan.huggingface_id}
             ),
             model_config=ModelConfig(
                 accept_eula=endpoint.accept_eula,
                 hugging_face_access_token=hf_token,
-                container_spec=(
-                    container_spec(endpoint, args.huggingface_id, shape.count)
-                    if needs_container(endpoint)
-                    else None
-                ),
+                container_spec=container_spec(args.plan.container),
             ),
             deploy_config=DeployConfig(
                 dedicated_resources=DedicatedResources(

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from google.cloud import aiplatform_v1beta1 as v1beta1
 
-from provisioning.catalog import MachineShape, load_catalog
 from provisioning.engine.labels import resource_labels, same_ignoring_expiry
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.gcp import operations, vertex
 from provisioning.recommend import shape_for_spec_endpoint
+from provisioning.serving import Container, serving_plan
 from provisioning.spec import EndpointSpec
 
 if TYPE_CHECKING:
@@ -21,46 +21,18 @@ if TYPE_CHECKING:
     from provisioning.engine.state import StateFile
     from provisioning.gcp.clients import Clients
 
-# Model Garden serving images, as used by the vertex-ai-samples notebooks (tags UNCONFIRMED; override with
-# container_args only changes the arguments).
-SERVING_IMAGES = {
-    "vllm": "us-docker.pkg.dev/vertex-ai/vertex-vision-model-garden-dockers/pytorch-vllm-serve:latest",
-    "tgi": (
-        "us-docker.pkg.dev/deeplearning-platform-release/gcr.io/"
-        "huggingface-text-generation-inference-cu124.2-4.ubuntu2204.py311"
-    ),
-}
-SERVING_PORT = 8080
 
-
-def container_spec(
-    endpoint: EndpointSpec, model_id: str, shape: MachineShape
-) -> v1beta1.ModelContainerSpec | None:
-    """A container spec when the spec asks for TGI or gives container_args; None lets Model Garden pick."""
-    if endpoint.framework == "vllm" and not endpoint.container_args:
+def container_spec(container: Container | None) -> v1beta1.ModelContainerSpec | None:
+    if container is None:
         return None
-    shards = str(endpoint.tensor_parallel_size or shape.count)
-    if endpoint.framework == "vllm":
-        args = [
-            "--host=0.0.0.0",
-            f"--port={SERVING_PORT}",
-            f"--model={model_id}",
-            f"--tensor-parallel-size={shards}",
-        ]
-        env = [v1beta1.EnvVar(name="MODEL_ID", value=model_id)]
-    else:
-        args = []
-        env = [
-            v1beta1.EnvVar(name="MODEL_ID", value=model_id),
-            v1beta1.EnvVar(name="NUM_SHARD", value=shards),
-        ]
     return v1beta1.ModelContainerSpec(
-        image_uri=SERVING_IMAGES[endpoint.framework],
-        args=[*args, *(endpoint.container_args or [])],
-        env=env,
-        ports=[v1beta1.Port(container_port=SERVING_PORT)],
-        predict_route="/generate" if endpoint.framework == "tgi" else "/v1/chat/completions",
-        health_route="/health",
+        image_uri=container.image_uri,
+        command=list(container.command),
+        args=list(container.args),
+        env=[v1beta1.EnvVar(name=name, value=value) for name, value in container.env],
+        ports=[v1beta1.Port(container_port=container.port)],
+        predict_route=container.predict_route,
+        health_route=container.health_route,
     )
 
 
@@ -69,13 +41,12 @@ def deploy_request(
 ) -> v1beta1.DeployRequest:
     """The Model Garden deploy of one spec endpoint, on the shape `provision plan` recommends for it."""
     shape = shape_for_spec_endpoint(endpoint, region).shape
-    weights = load_catalog().models[endpoint.model].open
-    assert weights is not None
+    plan = serving_plan(endpoint, shape.count)
     model_config = v1beta1.DeployRequest.ModelConfig(
         accept_eula=endpoint.accept_eula,
         hugging_face_access_token=hf_token or "",
         model_display_name=endpoint.name,
-        container_spec=container_spec(endpoint, weights.huggingface_id, shape),
+        container_spec=container_spec(plan.container),
     )
     request = v1beta1.DeployRequest(
         destination=f"projects/{project}/locations/{region}",
@@ -98,10 +69,10 @@ def deploy_request(
             )
         ),
     )
-    if weights.publisher_model and not endpoint.hf_token_env:
-        request.publisher_model_name = weights.publisher_model
+    if plan.publisher_model:
+        request.publisher_model_name = plan.publisher_model
     else:
-        request.hugging_face_model_id = weights.huggingface_id
+        request.hugging_face_model_id = plan.huggingface_id
     return request
 
 
