@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from emulator.testing import EmulatorProcess
@@ -70,6 +71,20 @@ def test_dev_outputs_pass_smoke(engine_env: EmulatorProcess) -> None:
 
     assert smoked.exit_code == 0, smoked.output
     assert json.loads(Path("smoke.json").read_text())["ok"] is True
+
+
+def test_deployed_vllm_endpoint_answers_its_own_model_and_refuses_others(engine_env: EmulatorProcess) -> None:
+    assert provision("apply", "--spec", str(EXAMPLES / "dev.yaml"), "--outputs", "out.json").exit_code == 0
+    target = next(t for t in read_outputs("out.json").targets if t.kind == "endpoint")
+    chat = f"{target.base_url.removeprefix(engine_env.url)}/chat/completions"
+    hello = [{"role": "user", "content": "hi"}]
+
+    answer = google(engine_env, "POST", chat, {"model": "", "messages": hello, "max_tokens": 2})
+
+    assert answer["choices"][0]["message"]["content"]
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        google(engine_env, "POST", chat, {"model": "no-such-model", "messages": hello})
+    assert refused.value.response.status_code == 404
 
 
 def test_second_apply_makes_no_mutating_call(engine_env: EmulatorProcess, tmp_path: Path) -> None:
