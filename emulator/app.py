@@ -9,7 +9,8 @@ Every non-admin request goes through, in order: fault rules (429 / 503 / drop / 
 is a 400) → `alt` / `$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are
 answered as names, which the clients parse) → route lookup (404) → Bearer token (401) → body (size ≤ 10 MB,
 JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
-printed to stderr: a 500 is always an emulator bug.
+printed to stderr: a 500 is always an emulator bug. The fault `cut` lets the request through and breaks
+its reply mid-body.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from emulator import contract, errors
 from emulator.errors import ApiError
@@ -96,7 +97,8 @@ class EmulatorApp:
         else:
             response, reply, body = await self._handle(request)
         self._log(request, response.status_code, body, reply)
-        await response(scope, receive, send)
+        cut = fault is not None and fault.kind == "cut"
+        await response(scope, receive, _cut_midway(send) if cut else send)
 
     async def _handle(self, request: Request) -> tuple[Response, Any, Any]:
         """The reply, the JSON it carries (when it is JSON) and the request body that was parsed."""
@@ -145,6 +147,26 @@ class EmulatorApp:
             entry["request_body"] = body
             entry["response_body"] = reply
         self.state.request_log.append(entry)
+
+
+def _cut_midway(send: Send) -> Send:
+    """Fault "cut": the reply starts normally, then only the first half of its first body chunk goes out and
+    the response is never finished, so the server closes the connection mid-body (a stream dying mid-way)."""
+    cut = False
+
+    async def cutting_send(message: Message) -> None:
+        nonlocal cut
+        if cut:
+            return
+        if message["type"] == "http.response.body" and message.get("body"):
+            chunk: bytes = message["body"]
+            half = chunk[: max(len(chunk) // 2, 1)]
+            await send({"type": "http.response.body", "body": half, "more_body": True})
+            cut = True
+            return
+        await send(message)
+
+    return cutting_send
 
 
 def _fault_reply(kind: str) -> Response:

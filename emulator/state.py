@@ -32,7 +32,7 @@ def register_setting(name: str, default: Any) -> None:
     SETTING_DEFAULTS.setdefault(name, default)
 
 
-FAULT_KINDS = ("429", "503", "drop", "slow")
+FAULT_KINDS = ("429", "503", "drop", "slow", "cut")
 
 
 @dataclass

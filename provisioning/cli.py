@@ -14,7 +14,7 @@ from provisioning import __version__
 from provisioning.doctor import print_report, run_doctor
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection
-from provisioning.plan import print_plan, run_plan
+from provisioning.plan import print_plan, print_pulumi_graph, pulumi_graph, run_plan
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -220,11 +220,30 @@ def plan(
         bool, typer.Option("--explain", help="Show the GPU sizing and cost arithmetic.")
     ] = False,
     probe_maas: ProbeMaasOption = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="engine: the steps `provision apply` would take (reads the API); "
+            "pulumi: the resource graph `pulumi up` would register (offline).",
+        ),
+    ] = "engine",
 ) -> None:
     """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing."""
 
     def run() -> int:
+        if engine not in ("engine", "pulumi"):
+            raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
         env = load_spec(spec)
+        if engine == "pulumi":
+            graph = pulumi_graph(env)
+            if json_output:
+                out_console.print_json(
+                    data={"project": env.project.id, "engine": "pulumi", "resources": graph}
+                )
+            else:
+                print_pulumi_graph(env, graph, out_console)
+            return 0
         result = run_plan(
             env, _connection(api_endpoint, access_token_file), explain=explain, probe_maas=probe_maas
         )

@@ -17,6 +17,7 @@ from rich.table import Table
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
+from provisioning.errors import ProvisionError
 from provisioning.gcp.connection import Connection
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
@@ -219,3 +220,52 @@ def print_plan(plan: Plan, console: Console) -> None:
                 f"[bold red]fail[/] {finding.id}: {finding.evidence}\n  fix: {finding.fix}", soft_wrap=True
             )
     console.print(f"{plan.report.read_calls} read calls, 0 mutating calls")
+
+
+def pulumi_graph(spec: EnvironmentSpec) -> list[dict[str, Any]]:
+    """What `pulumi up` would register for the spec, computed offline under Pulumi's mocks (no API call).
+
+    Needs the `pulumi` extra; without it the error says how to install it."""
+    try:
+        from infra.graph import resource_graph
+    except ImportError as error:
+        raise ProvisionError(
+            "the Pulumi resource graph needs the pulumi packages",
+            why=str(error),
+            fix="pip install -e '.[pulumi]' (make env installs every extra)",
+        ) from None
+    return [
+        {
+            "type": node["type"],
+            "name": node["name"],
+            "parent": node["parent"] or "",
+            "depends_on": list(node["depends_on"]),
+            "custom": node["custom"],
+        }
+        for node in resource_graph(spec)
+    ]
+
+
+def _short(urn_id: str) -> str:
+    """`type::name` → `name (Type)`: the last segment of the type is enough to tell nodes apart in a table."""
+    type_, _, name = urn_id.partition("::")
+    return f"{name} ({type_.rsplit(':', 1)[-1]})"
+
+
+def print_pulumi_graph(spec: EnvironmentSpec, graph: list[dict[str, Any]], console: Console) -> None:
+    table = Table(title=f"pulumi resource graph: {spec.project.id} ({len(graph)} resources)", expand=True)
+    table.add_column("type", ratio=3)
+    table.add_column("name", ratio=2)
+    table.add_column("parent", ratio=2)
+    table.add_column("depends on", ratio=3)
+    for node in graph:
+        table.add_row(
+            node["type"],
+            node["name"],
+            _short(node["parent"]) if node["parent"] else "",
+            ", ".join(_short(d) for d in node["depends_on"]),
+        )
+    console.print(table)
+    console.print(
+        "computed offline under Pulumi's mocks, no API call; `pulumi preview` checks it against Google Cloud"
+    )
