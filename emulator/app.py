@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from emulator import contract, errors
@@ -96,7 +96,10 @@ class EmulatorApp:
         else:
             response, reply, body = await self._handle(request)
         self._log(request, response.status_code, body, reply)
-        await response(scope, receive, send)
+        if isinstance(response, StreamingResponse):
+            await _stream(response, receive, send)
+        else:
+            await response(scope, receive, send)
 
     async def _handle(self, request: Request) -> tuple[Response, Any, Any]:
         """The reply, the JSON it carries (when it is JSON) and the request body that was parsed."""
@@ -145,6 +148,34 @@ class EmulatorApp:
             entry["request_body"] = body
             entry["response_body"] = reply
         self.state.request_log.append(entry)
+
+
+async def _stream(response: StreamingResponse, receive: Receive, send: Send) -> None:
+    """What `StreamingResponse.__call__` does, minus its anyio task group per response (a tenth of the CPU of
+    200 paced chat streams): a client that went away is noticed before the next chunk, not at once."""
+    gone = asyncio.ensure_future(_disconnect(receive))
+    chunks = response.body_iterator
+    try:
+        headers = response.raw_headers
+        await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+        async for chunk in chunks:
+            if gone.done():
+                return
+            data = chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(response.charset)
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        gone.cancel()
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
+    if response.background is not None:
+        await response.background()
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _fault_reply(kind: str) -> Response:
