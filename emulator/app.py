@@ -9,7 +9,8 @@ Every non-admin request goes through, in order: fault rules (429 / 503 / drop / 
 is a 400) → `alt` / `$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are
 answered as names, which the clients parse) → route lookup (404) → Bearer token (401) → body (size ≤ 10 MB,
 JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
-printed to stderr: a 500 is always an emulator bug.
+printed to stderr: a 500 is always an emulator bug. Streaming replies (chat SSE) are written chunk by chunk
+by `_stream` (200 paced streams at once are the load bench/bench_chat.py measures).
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ async def _stream(response: StreamingResponse, receive: Receive, send: Send) -> 
         await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
         async for chunk in chunks:
             if gone.done():
-                return
+                break
             data = chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(response.charset)
             await send({"type": "http.response.body", "body": data, "more_body": True})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
