@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench.bench_chat import PROJECT, RAMP_S, STREAMS, TOKEN, percentile, run_load, start_emulator
+from bench.bench_chat import PROJECT, RAMP_S, STREAMS, TOKEN, percentile, run, run_load, start_emulator
 from bench.figures import Figure
 
 NAME = "control_plane"
@@ -77,14 +77,14 @@ def main() -> list[Figure]:
     emulator = start_emulator()
     try:
         port = int(urlsplit(emulator.url).port or 80)
-        asyncio.run(reads(port))  # warm-up (first discovery parse, caches)
+        run(reads(port))  # warm-up (first discovery parse, caches)
         scenarios = {"idle": reads, f"during {STREAMS} chat streams": reads_under_streams}
         results: dict[str, list[list[float]]] = {}
-        for scenario, run in scenarios.items():
+        for scenario, scenario_load in scenarios.items():
             results[scenario] = []
             for _ in range(ROUNDS):
                 load = Path("/proc/loadavg").read_text().split()[0]
-                timings = asyncio.run(run(port))
+                timings = run(scenario_load(port))
                 results[scenario].append(timings)
                 print(
                     f"reads {scenario} (loadavg {load}): p50 {percentile(timings, 0.5):.2f} ms  "
