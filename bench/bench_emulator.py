@@ -1,120 +1,103 @@
-"""Emulator overhead on loopback: 1,000 control-plane reads and 200 concurrent streaming chat requests.
+"""Control-plane reads on loopback: 1,000 GETs on an idle emulator, then 1,000 while 200 chat streams are in
+flight (issue 3's load; the streams' own figures are bench/bench_chat.py's).
 
-Chat delays are set to 0, so each figure is what the emulator itself adds per request (HTTP on loopback,
-routing, auth, store, JSON). Prints p50/p99 per request and the emulator process's peak RSS (VmHWM).
-Targets: p50 < 5 ms, p99 < 25 ms, RSS < 200 MB.  Run: .venv/bin/python bench/bench_emulator.py
+The client is light: one keep-alive connection over raw asyncio sockets, every request prepared before the
+clock starts. A read's added latency is its whole round trip (no delay is configured for reads). Each scenario
+runs ROUNDS times; the figure is the median of the rounds, and every round is printed.
+Targets (issue 3): p50 < 5 ms, p99 < 25 ms.  Run: .venv/bin/python -m bench emulator
 """
 
 from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
+from bench.bench_chat import PROJECT, RAMP_S, STREAMS, TOKEN, percentile, run, run_load, start_emulator
+from bench.figures import Figure
 
-from emulator.testing import EmulatorProcess
-
-AUTH = {"Authorization": "Bearer bench-token"}
-PROJECT = "bench-proj-1"
+NAME = "control_plane"
 READS = 1000
-STREAMS = 200
-SEED = {
-    "projects": [
-        {
-            "projectId": PROJECT,
-            "billingAccountName": "billingAccounts/012345-6789AB-CDEF01",
-            "enabledServices": ["aiplatform.googleapis.com"],
-        }
-    ]
-}
+ROUNDS = 3
+TARGET_P50_MS = 5.0
+TARGET_P99_MS = 25.0
 READ_PATHS = [
     f"/v3/projects/{PROJECT}",
     f"/v1/projects/{PROJECT}/billingInfo",
     f"/v1/projects/{PROJECT}/services/aiplatform.googleapis.com",
     "/v1/billingAccounts",
 ]
-CHAT_PATH = f"/v1/projects/{PROJECT}/locations/us-central1/endpoints/openapi/chat/completions"
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def control_plane_reads(url: str) -> list[float]:
+async def reads(port: int) -> list[float]:
+    """Milliseconds per GET, READS of them one after another on one keep-alive connection."""
+    prepared = [
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n".encode()
+        for path in READ_PATHS
+    ]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
     timings = []
-    with httpx.Client(base_url=url, headers=AUTH) as client:
-        for index in range(READS):
-            started = time.perf_counter()
-            reply = client.get(READ_PATHS[index % len(READ_PATHS)])
-            timings.append((time.perf_counter() - started) * 1000)
-            reply.raise_for_status()
+    for index in range(READS):
+        started = time.perf_counter()
+        writer.write(prepared[index % len(prepared)])
+        status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        await reader.readexactly(length)
+        timings.append((time.perf_counter() - started) * 1000)
+        if b" 200 " not in status:
+            raise RuntimeError(f"read failed: {status!r}")
+    writer.close()
     return timings
 
 
-async def one_stream(client: httpx.AsyncClient) -> tuple[float, float]:
-    body = {
-        "model": "openai/gpt-oss-20b-maas",
-        "messages": [{"role": "user", "content": "Say hello."}],
-        "stream": True,
-        "max_tokens": 16,
-    }
-    started = time.perf_counter()
-    first = None
-    async with client.stream("POST", CHAT_PATH, json=body) as reply:
-        reply.raise_for_status()
-        async for _ in reply.aiter_bytes():
-            if first is None:
-                first = time.perf_counter()
-    done = time.perf_counter()
-    return ((first or done) - started) * 1000, (done - started) * 1000
+async def reads_under_streams(port: int) -> list[float]:
+    streams = asyncio.ensure_future(run_load(port, RAMP_S))
+    timings = await reads(port)
+    await streams
+    return timings
 
 
-async def sequential_streams(url: str) -> list[tuple[float, float]]:
-    async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=60) as client:
-        return [await one_stream(client) for _ in range(100)]
+def figures_for(scenario: str, rounds: list[list[float]]) -> list[Figure]:
+    figures = []
+    for label, q, limit in (("p50", 0.5, TARGET_P50_MS), ("p99", 0.99, TARGET_P99_MS)):
+        value = statistics.median(percentile(timings, q) for timings in rounds)
+        name = f"{READS} reads {scenario}, {label} (median of {len(rounds)})"
+        figures.append(Figure(NAME, name, value, "ms", f"< {limit:g}", value < limit))
+    return figures
 
 
-async def concurrent_streams(url: str) -> list[tuple[float, float]]:
-    limits = httpx.Limits(max_connections=STREAMS)
-    async with httpx.AsyncClient(base_url=url, headers=AUTH, limits=limits, timeout=60) as client:
-        return await asyncio.gather(*(one_stream(client) for _ in range(STREAMS)))
-
-
-def report(label: str, values: list[float]) -> None:
-    print(
-        f"{label:<38} n={len(values):<5} p50={percentile(values, 0.5):7.2f} ms  "
-        f"p99={percentile(values, 0.99):7.2f} ms  mean={statistics.fmean(values):7.2f} ms"
-    )
-
-
-def main() -> None:
-    with EmulatorProcess.start() as emulator:
-        emulator.seed(SEED)
-        emulator.configure(chat_first_token_delay_ms=0, chat_inter_token_delay_ms=0)
-        enable = httpx.post(
-            f"{emulator.url}/v1beta1/projects/{PROJECT}/publishers/openai/models/gpt-oss-20b-maas:enableModel",
-            json={},
-            headers=AUTH,
-        )
-        enable.raise_for_status()
-        control_plane_reads(emulator.url)  # warm-up (imports, first discovery parse, connection)
-        report("control-plane reads (sequential)", control_plane_reads(emulator.url))
-        sequential = asyncio.run(sequential_streams(emulator.url))
-        report("chat streams one at a time: whole", [whole for _, whole in sequential])
-        streams = asyncio.run(concurrent_streams(emulator.url))
-        report(f"chat streams x{STREAMS} concurrent: first byte", [first for first, _ in streams])
-        report(f"chat streams x{STREAMS} concurrent: whole", [whole for _, whole in streams])
-        print(f"emulator peak RSS (VmHWM)              {peak_rss_mb(emulator.process.pid):7.1f} MB")
+def main() -> list[Figure]:
+    emulator = start_emulator()
+    try:
+        port = int(urlsplit(emulator.url).port or 80)
+        run(reads(port))  # warm-up (first discovery parse, caches)
+        scenarios = {"idle": reads, f"during {STREAMS} chat streams": reads_under_streams}
+        results: dict[str, list[list[float]]] = {}
+        for scenario, scenario_load in scenarios.items():
+            results[scenario] = []
+            for _ in range(ROUNDS):
+                load = Path("/proc/loadavg").read_text().split()[0]
+                timings = run(scenario_load(port))
+                results[scenario].append(timings)
+                print(
+                    f"reads {scenario} (loadavg {load}): p50 {percentile(timings, 0.5):.2f} ms  "
+                    f"p99 {percentile(timings, 0.99):.2f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    finally:
+        emulator.stop()
+    figures = [figure for scenario, rounds in results.items() for figure in figures_for(scenario, rounds)]
+    for figure in figures:
+        print(" | ".join(figure.row()))
+    return figures
 
 
 if __name__ == "__main__":

@@ -87,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host, port = sock.getsockname()[:2]
     url = f"http://{host}:{port}" if ":" not in host else f"http://[{host}]:{port}"
+    # http/loop "auto": httptools and uvloop (project dependencies) when importable, else h11 and asyncio.
     config = uvicorn.Config(
         EmulatorApp(state),
         lifespan="off",

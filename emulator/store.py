@@ -2,7 +2,9 @@
 
 In memory by default; with a file path (`--state FILE`) the state survives a restart (WAL journal). One
 connection guarded by a re-entrant lock, so it is safe from any thread; `transaction()` groups several calls
-into one atomic unit (read-check-write sequences such as quota allocation must use it).
+into one atomic unit (read-check-write sequences such as quota allocation must use it). `derived()` keeps a
+value computed from a whole collection (e.g. the parsed publisher-model catalogue a chat call searches) until
+that collection is written again, so hot read paths do not re-parse it on every request.
 
 Collections used by the core: see `emulator/seed.py` (seeded catalogues) and the services' models modules.
 """
@@ -12,10 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+Documents = list[dict[str, Any]]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -40,6 +45,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self._derived: dict[tuple[str, Callable[..., Any]], Any] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
@@ -55,6 +61,7 @@ class Store:
                 self._depth -= 1
                 if outer:
                     self._db.execute("ROLLBACK")
+                    self._derived.clear()  # a value may have been derived from the rolled-back writes
                 raise
             self._depth -= 1
             if outer:
@@ -70,6 +77,7 @@ class Store:
     def put(self, collection: str, key: str, document: dict[str, Any]) -> None:
         body = json.dumps(document, separators=(",", ":"))
         with self._lock:
+            self._forget(collection)
             self._db.execute(
                 "INSERT OR REPLACE INTO documents (collection, key, body) VALUES (?, ?, ?)",
                 (collection, key, body),
@@ -78,6 +86,7 @@ class Store:
     def delete(self, collection: str, key: str) -> bool:
         """Remove one document; True when it existed."""
         with self._lock:
+            self._forget(collection)
             cursor = self._db.execute(
                 "DELETE FROM documents WHERE collection = ? AND key = ?", (collection, key)
             )
@@ -91,6 +100,22 @@ class Store:
                 (collection, len(prefix), prefix),
             ).fetchall()
         return [json.loads(row[0]) for row in rows]
+
+    def derived(self, collection: str, build: Callable[[Documents], T]) -> T:
+        """`build(every document of the collection)`, cached until the collection is next written.
+
+        The value is shared between callers: build something immutable (tuples, frozen dataclasses).
+        """
+        with self._lock:
+            key = (collection, build)
+            if key not in self._derived:
+                self._derived[key] = build(self.list(collection))
+            value: T = self._derived[key]
+            return value
+
+    def _forget(self, collection: str) -> None:
+        for key in [key for key in self._derived if key[0] == collection]:
+            del self._derived[key]
 
     def next_number(self, name: str, start: int) -> int:
         """A persistent counter: returns `start` the first time, then one more on each call."""
@@ -107,6 +132,7 @@ class Store:
     def clear(self) -> None:
         """Drop every document and counter (admin reset)."""
         with self.transaction():
+            self._derived.clear()
             self._db.execute("DELETE FROM documents")
             self._db.execute("DELETE FROM counters")
 

@@ -189,8 +189,13 @@ def model_garden_container(model: PublisherModel) -> dict[str, Any]:
     return {"imageUri": vllm.image, "args": args, "ports": [{"containerPort": 8080}]}
 
 
-def all_publisher_models(store: Store) -> list[PublisherModel]:
-    return [PublisherModel.from_document(doc) for doc in store.list(PUBLISHER_MODELS)]
+def all_publisher_models(store: Store) -> tuple[PublisherModel, ...]:
+    """Parsed once per change of the catalogue: every chat call searches it."""
+    return store.derived(PUBLISHER_MODELS, _parse_publisher_models)
+
+
+def _parse_publisher_models(documents: list[dict[str, Any]]) -> tuple[PublisherModel, ...]:
+    return tuple(PublisherModel.from_document(doc) for doc in documents)
 
 
 def find_publisher_model(store: Store, name: str) -> PublisherModel | None:
