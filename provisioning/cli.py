@@ -11,10 +11,8 @@ import typer
 from rich.console import Console
 
 from provisioning import __version__
-from provisioning.doctor import print_report, run_doctor
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection
-from provisioning.plan import print_plan, run_plan
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -118,7 +116,10 @@ def smoke(
 
     def run_() -> int:
         if (outputs is None) == (base_url is None):
-            raise BadInputError("give exactly one of --outputs FILE or --base-url URL")
+            raise BadInputError(
+                "give exactly one of --outputs FILE or --base-url URL",
+                fix="e.g. --outputs .provision/acme-genai-dev.outputs.json",
+            )
         targets = (
             smoke_lib.targets_from_outputs(outputs, target)
             if outputs is not None
@@ -198,6 +199,8 @@ def doctor(
 ) -> None:
     """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input."""
 
+    from provisioning.doctor import print_report, run_doctor  # the Google clients load in ~2 s
+
     def run() -> int:
         env = load_spec(spec)
         report, _ = run_doctor(env, _connection(api_endpoint, access_token_file), probe_maas=probe_maas)
@@ -222,6 +225,8 @@ def plan(
     probe_maas: ProbeMaasOption = False,
 ) -> None:
     """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing."""
+
+    from provisioning.plan import print_plan, run_plan
 
     def run() -> int:
         env = load_spec(spec)
@@ -353,8 +358,8 @@ def reap(
 
     from provisioning.catalog import load_catalog
     from provisioning.engine import render
+    from provisioning.engine.reap import parse_project_ids, spec_regions
     from provisioning.engine.reap import reap as reap_expired
-    from provisioning.engine.reap import spec_regions
     from provisioning.gcp.connection import Connection
 
     def run() -> None:
@@ -366,9 +371,7 @@ def reap(
             env = load_spec(spec)
             targets = [(env.project.id, spec_regions(env))]
         else:
-            ids = [p.strip() for p in (projects or "").split(",") if p.strip()]
-            if not ids:
-                raise BadInputError("--projects is empty", fix="e.g. --projects acme-dev,acme-ci")
+            ids = parse_project_ids(projects or "")
             regions = sorted(load_catalog().regions)
             targets = [(p, regions) for p in ids]
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
