@@ -17,9 +17,9 @@ import pulumi_gcp as gcp
 
 from infra.containers import container_spec, needs_container
 from infra.labels import expiring_labels
-from infra.shape import serving_shape
 from provisioning.catalog import MachineShape, load_catalog
 from provisioning.outputs import endpoint_base_url
+from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:ServingEndpoint"
@@ -53,7 +53,7 @@ class ServingEndpointArgs:
         return cls(
             endpoint=endpoint,
             region=region,
-            shape=serving_shape(endpoint, region),
+            shape=shape_for_spec_endpoint(endpoint, region).shape,
             publisher_model=weights.publisher_model,
             huggingface_id=weights.huggingface_id,
             labels=expiring_labels(spec, now),

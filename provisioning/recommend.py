@@ -16,9 +16,13 @@ the tensor-parallel size equals the shape's GPU count and must divide the model'
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from provisioning.catalog import Catalog, MachineShape, OpenWeights, load_catalog
 from provisioning.errors import BadInputError
+
+if TYPE_CHECKING:
+    from provisioning.spec import EndpointSpec
 
 GIB = 1024**3
 KIB = 1024
@@ -347,3 +351,17 @@ def shape_for_endpoint(
         return EndpointShape(
             anywhere.shape_name, anywhere.shape, "recommended", anywhere.chosen, anywhere.estimate, anywhere
         )
+
+
+def shape_for_spec_endpoint(endpoint: EndpointSpec, region: str) -> EndpointShape:
+    """`shape_for_endpoint` with a spec endpoint's own fields: what apply, Pulumi and the doctor deploy."""
+    return shape_for_endpoint(
+        endpoint.model,
+        endpoint.framework,
+        region,
+        machine_type=endpoint.machine_type,
+        accelerator_type=endpoint.accelerator_type,
+        accelerator_count=endpoint.accelerator_count,
+        tensor_parallel_size=endpoint.tensor_parallel_size,
+        container_args=endpoint.container_args,
+    )

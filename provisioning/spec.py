@@ -338,7 +338,14 @@ class EnvironmentSpec(_Strict):
 
     def required_apis(self) -> list[str]:
         """Every service the spec needs enabled, aiplatform first, without duplicates."""
-        apis = ["aiplatform.googleapis.com", "iam.googleapis.com", "cloudresourcemanager.googleapis.com"]
+        apis = [
+            "aiplatform.googleapis.com",
+            "iam.googleapis.com",
+            "cloudresourcemanager.googleapis.com",
+            "cloudquotas.googleapis.com",  # the doctor reads GPU serving quota
+        ]
+        if self.caller.workload_identity is not None:
+            apis += ["sts.googleapis.com", "iamcredentials.googleapis.com"]
         if self.maas_models:
             apis.append("cloudcommerceconsumerprocurement.googleapis.com")
         if self.budget:

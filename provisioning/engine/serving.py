@@ -11,9 +11,9 @@ from google.cloud import aiplatform_v1beta1 as v1beta1
 
 from provisioning.catalog import MachineShape, load_catalog
 from provisioning.engine.labels import resource_labels, same_ignoring_expiry
-from provisioning.engine.shape import choose_shape
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.gcp import vertex
+from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.spec import EndpointSpec
 
 if TYPE_CHECKING:
@@ -65,8 +65,10 @@ def container_spec(
 
 
 def deploy_request(
-    project: str, region: str, endpoint: EndpointSpec, shape: MachineShape, hf_token: str | None
+    project: str, region: str, endpoint: EndpointSpec, hf_token: str | None
 ) -> v1beta1.DeployRequest:
+    """The Model Garden deploy of one spec endpoint, on the shape `provision plan` recommends for it."""
+    shape = shape_for_spec_endpoint(endpoint, region).shape
     weights = load_catalog().models[endpoint.model].open
     assert weights is not None
     model_config = v1beta1.DeployRequest.ModelConfig(
@@ -127,10 +129,10 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
     outcome = "deployed (exists)"
     if found is None:
         if pending is None:
-            shape = choose_shape(endpoint, region)
-            request = deploy_request(run.project, region, endpoint, shape, run.hf_tokens.get(endpoint.name))
+            request = deploy_request(run.project, region, endpoint, run.hf_tokens.get(endpoint.name))
+            machine = request.deploy_config.dedicated_resources.machine_spec
             run.reporter.note(
-                key, f"deploying {endpoint.model} on {shape.machine_type} ({shape.accelerator})"
+                key, f"deploying {endpoint.model} on {machine.machine_type} ({machine.accelerator_type.name})"
             )
             try:
                 pending = vertex.deploy(run.clients, region, request, f"deploy {endpoint.name} in {region}")

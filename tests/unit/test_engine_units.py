@@ -12,13 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from provisioning.cli import app
+from provisioning.engine import serving
 from provisioning.engine.dag import Step, run_dag
 from provisioning.engine.events import JsonReporter, QuietReporter
 from provisioning.engine.labels import format_expiry, is_expired, parse_expiry, resource_labels
-from provisioning.engine.shape import choose_shape
 from provisioning.engine.state import StateFile
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp.operations import OperationRef
+from provisioning.recommend import recommend_shape
 from provisioning.spec import load_spec
 
 DEV = Path(__file__).resolve().parents[2] / "examples" / "dev.yaml"
@@ -101,13 +102,19 @@ def test_json_events_are_one_object_per_line(capsys: pytest.CaptureFixture[str])
     assert events[1]["summary"] == "done" and events[1]["environment"] == "dev"
 
 
-def test_shape_uses_the_spec_machine_type_else_cheapest_that_fits() -> None:
+def test_deploy_request_uses_the_recommended_shape_unless_the_spec_pins_one() -> None:
     spec = load_spec(DEV)
-    endpoint = spec.endpoints[0]  # llama 8B, 2 bytes/param → 19.2 GiB with headroom
-    shape = choose_shape(endpoint, "us-central1")
-    assert shape.machine_type == "g2-standard-12"
+    endpoint = spec.endpoints[0]
+    recommended = recommend_shape(endpoint.model, endpoint.framework, "us-central1").shape
+    request = serving.deploy_request(spec.project.id, "us-central1", endpoint, None)
+    machine = request.deploy_config.dedicated_resources.machine_spec
+    assert (machine.machine_type, machine.accelerator_type.name) == (
+        recommended.machine_type,
+        recommended.accelerator,
+    )
     pinned = endpoint.model_copy(update={"machine_type": "a2-highgpu-1g"})
-    assert choose_shape(pinned, "us-central1").machine_type == "a2-highgpu-1g"
+    request = serving.deploy_request(spec.project.id, "us-central1", pinned, None)
+    assert request.deploy_config.dedicated_resources.machine_spec.machine_type == "a2-highgpu-1g"
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,9 @@ from infra.caller import CALLER_ROLE, WIF_ROLE
 from infra.graph import run_program
 from infra.mocks import PROJECT_NUMBER, SECRET, FakeGoogleCloud, RecordingMonitor
 from infra.program import hf_tokens, stack_main
-from infra.shape import serving_shape, weights_gib
-from provisioning.catalog import load_catalog
 from provisioning.errors import BadInputError, SpecError
 from provisioning.outputs import Outputs, read_outputs
+from provisioning.recommend import recommend_shape
 from provisioning.spec import load_spec
 from tests.unit.infra_helpers import (
     DEPLOYMENT,
@@ -264,26 +263,27 @@ def test_tgi_endpoint_gets_an_explicit_container_and_the_hugging_face_route() ->
     assert "enable-" + "qwen" not in json.dumps([n["name"] for n in of_type(graph, ENABLE)])
 
 
-def test_shape_is_the_cheapest_that_holds_the_weights() -> None:
-    catalog = load_catalog()
-    for model in ("llama-3.1-8b-instruct", "gemma-3-27b-it", "llama-3.3-70b-instruct"):
-        spec = spec_with(endpoints=[{"name": "e", "model": model, "accept_eula": True}])
-        chosen = serving_shape(spec.endpoints[0], "us-central1")
-        need = weights_gib(model)
-        fits = [
-            s
-            for s in catalog.machine_shapes.values()
-            if catalog.accelerators[s.accelerator].memory_gib * s.count >= need
-        ]
-        assert chosen in fits
-        assert chosen.price_per_hour_usd == min(s.price_per_hour_usd for s in fits)
+def _deployed_machine(spec_endpoint: dict[str, Any]) -> dict[str, Any]:
+    graph, _ = run_program(spec_with(endpoints=[spec_endpoint]), now=NOW)
+    inputs = one(graph, DEPLOYMENT, spec_endpoint["name"])["inputs"]
+    return dict(inputs["deployConfig"]["dedicatedResources"]["machineSpec"])
+
+
+def test_shape_is_the_one_plan_recommends() -> None:
+    for model in ("llama-3.1-8b-instruct", "gemma-3-27b-it"):
+        machine = _deployed_machine({"name": "e", "model": model, "accept_eula": True})
+        recommended = recommend_shape(model, "vllm", "us-central1").shape
+        assert (machine["machineType"], machine["acceleratorType"]) == (
+            recommended.machine_type,
+            recommended.accelerator,
+        )
 
 
 def test_spec_machine_type_wins_over_the_recommendation() -> None:
-    spec = spec_with(
-        endpoints=[{"name": "e", "model": "llama-3.1-8b-instruct", "machine_type": "a2-highgpu-1g"}]
+    machine = _deployed_machine(
+        {"name": "e", "model": "llama-3.1-8b-instruct", "accept_eula": True, "machine_type": "a2-highgpu-1g"}
     )
-    assert serving_shape(spec.endpoints[0], "us-central1").accelerator == "NVIDIA_TESLA_A100"
+    assert machine["acceleratorType"] == "NVIDIA_TESLA_A100"
 
 
 class FileConfig:

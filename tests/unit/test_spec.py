@@ -47,6 +47,24 @@ def test_dev_spec_derived_values() -> None:
     assert spec.ttl_delta is not None and spec.ttl_delta.total_seconds() == 72 * 3600
 
 
+def test_required_apis_cover_quota_reads_and_workload_identity() -> None:
+    plain = parse_spec({**DEV, "caller": {"service_account_id": "llm-caller"}})
+    assert "cloudquotas.googleapis.com" in plain.required_apis()
+    assert "sts.googleapis.com" not in plain.required_apis()
+    federated = parse_spec(
+        {
+            **DEV,
+            "caller": {
+                "service_account_id": "llm-caller",
+                "workload_identity": {"github_repository": "acme/app"},
+            },
+        }
+    )
+    apis = federated.required_apis()
+    assert {"sts.googleapis.com", "iamcredentials.googleapis.com"} <= set(apis)
+    assert len(apis) == len(set(apis))
+
+
 BAD_CHANGES = [
     ("project.id", "Acme-Dev", "project.id"),
     ("project.id", "abc", "project.id"),

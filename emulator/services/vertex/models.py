@@ -262,6 +262,51 @@ def _matches(endpoint: dict[str, Any], terms: list[tuple[str, str, str]]) -> boo
     return True
 
 
+# endpoints.patch: the fields an update mask may name (snake_case or camelCase) → the JSON key.
+_UPDATABLE = {
+    "display_name": "displayName",
+    "description": "description",
+    "labels": "labels",
+    "traffic_split": "trafficSplit",
+}
+
+
+def update_endpoint(
+    state: EmulatorState, place: Place, endpoint_id: str, body: dict[str, Any], mask: str
+) -> dict[str, Any]:
+    """endpoints.patch: synchronous, replaces the fields named in `updateMask` and returns the Endpoint.
+    The mask is required; a field outside it is left alone; an empty displayName is refused."""
+    paths = [p.strip() for p in mask.split(",") if p.strip()]
+    if not paths:
+        raise invalid_argument("update_mask is required.", "update_mask")
+    keys = []
+    for path in paths:
+        snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), path)
+        if snake not in _UPDATABLE:
+            raise invalid_argument(f"Field '{path}' cannot be updated.", "update_mask")
+        keys.append(_UPDATABLE[snake])
+    with state.store.transaction():
+        record = _endpoint_record(state, place, endpoint_id)
+        endpoint = record["endpoint"]
+        for key in keys:
+            value = body.get(key)
+            if key == "displayName" and not value:
+                raise invalid_argument("Endpoint display_name must be set.", "endpoint.display_name")
+            if key == "trafficSplit" and value:
+                unknown = sorted(set(value) - set(record["deployments"]))
+                if unknown or sum(int(v) for v in value.values()) != 100:
+                    raise invalid_argument(
+                        "traffic_split must name deployed models of this endpoint and sum to 100.",
+                        "endpoint.traffic_split",
+                    )
+            if value in (None, "", {}):
+                endpoint.pop(key, None)
+            else:
+                endpoint[key] = value
+        _save_endpoint(state, place, endpoint_id, record)
+    return endpoint_json(record)
+
+
 def delete_endpoint(state: EmulatorState, place: Place, endpoint_id: str) -> dict[str, Any]:
     record = _endpoint_record(state, place, endpoint_id)
     if record["deployments"]:

@@ -54,6 +54,16 @@ def list_endpoints(request: ApiRequest) -> dict[str, Any]:
     )
 
 
+def update_endpoint(request: ApiRequest) -> dict[str, Any]:
+    return models.update_endpoint(
+        request.state,
+        _place(request),
+        request.params["endpoint"],
+        request.body,
+        request.param("updateMask") or "",
+    )
+
+
 def delete_endpoint(request: ApiRequest) -> dict[str, Any]:
     return models.delete_endpoint(request.state, _place(request), request.params["endpoint"])
 
@@ -231,9 +241,14 @@ async def maas_chat(request: ApiRequest) -> Response:
 
 
 async def endpoint_chat(request: ApiRequest) -> Response:
-    """A self-deployed endpoint: it must exist and have a deployed model whose deploy finished."""
+    """A self-deployed endpoint: it must exist and have a deployed model whose deploy finished; vLLM refuses
+    a model name it does not serve, TGI ignores the name."""
     place = _place(request)
     deployment = models.serving_deployment(request.state, place, request.params["endpoint"])
+    requested = request.body.get("model")
+    if deployment["family"] == "vllm" and requested and requested != deployment["served_model"]:
+        # vLLM serves one name; "" (what Vertex's samples send) means that one, anything else is refused.
+        raise errors.not_found(f"The model `{requested}` does not exist.")
     return await handle_chat_completion(
         request.raw,
         served_model=deployment["served_model"],
@@ -261,6 +276,7 @@ def register(routes: RouteTable) -> None:
     add("POST", f"{LOCATION}/endpoints", create_endpoint, "Endpoint")
     add("GET", f"{LOCATION}/endpoints", list_endpoints)
     add("GET", f"{LOCATION}/endpoints/{{endpoint}}", get_endpoint)
+    add("PATCH", f"{LOCATION}/endpoints/{{endpoint}}", update_endpoint, "Endpoint")
     add("DELETE", f"{LOCATION}/endpoints/{{endpoint}}", delete_endpoint)
     add("POST", f"{LOCATION}/endpoints/{{endpoint}}:deployModel", deploy_model, "DeployModelRequest")
     add("POST", f"{LOCATION}/endpoints/{{endpoint}}:undeployModel", undeploy_model, "UndeployModelRequest")
