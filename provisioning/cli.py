@@ -199,10 +199,10 @@ def doctor(
 ) -> None:
     """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input."""
 
-    from provisioning.doctor import print_report, run_doctor  # the Google clients load in ~2 s
-
     def run() -> int:
         env = load_spec(spec)
+        from provisioning.doctor import print_report, run_doctor  # after the spec: Google clients take ~2 s
+
         report, _ = run_doctor(env, _connection(api_endpoint, access_token_file), probe_maas=probe_maas)
         if json_output:
             out_console.print_json(data=report.to_json())
@@ -226,10 +226,10 @@ def plan(
 ) -> None:
     """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing."""
 
-    from provisioning.plan import print_plan, run_plan
-
     def run() -> int:
         env = load_spec(spec)
+        from provisioning.plan import print_plan, run_plan
+
         result = run_plan(
             env, _connection(api_endpoint, access_token_file), explain=explain, probe_maas=probe_maas
         )

@@ -89,3 +89,29 @@ def assert_one_of_each(world: World, endpoint_names: list[str]) -> None:
     assert len(deployed) == len(endpoint_names), endpoints
     models = [m["name"].rsplit("/", 1)[-1] for m in world.models()]
     assert sorted(models) == sorted(deployed), f"orphan or missing models: {models} vs deployed {deployed}"
+
+
+# Google routes (every API version the clients use), but not the admin API and not the chat route.
+GOOGLE_ROUTES = r"^/(v1|v1beta1|v3|ui)/(?!.*/chat/completions$)"
+CHAT_ROUTE = r"/chat/completions$"
+
+
+def fault_rules(seed: int) -> list[dict[str, Any]]:
+    """About 5% of Google calls dropped mid-reply, then about 10% answered 429 and 10% 503 (each rule has
+    its own seeded generator; the first matching rule that fires wins)."""
+    return [
+        {"route": GOOGLE_ROUTES, "kind": "drop", "fraction": 0.05, "seed": seed},
+        {"route": GOOGLE_ROUTES, "kind": "429", "fraction": 0.105, "seed": seed + 1},
+        {"route": GOOGLE_ROUTES, "kind": "503", "fraction": 0.118, "seed": seed + 2},
+    ]
+
+
+def apply_env(**extra: str) -> dict[str, str]:
+    """The process environment plus a fake Hugging Face token (examples/dev.yaml names HF_TOKEN)."""
+    return {**os.environ, HF_TOKEN_ENV: "hf_reliability_fake_token", **extra}
+
+
+def write_dev_spec(directory: Path) -> Path:
+    path = directory / "dev.yaml"
+    path.write_text(yaml.safe_dump(dev_spec()), encoding="utf-8")
+    return path
