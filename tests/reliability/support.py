@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +118,40 @@ def write_dev_spec(directory: Path) -> Path:
     path = directory / "dev.yaml"
     path.write_text(yaml.safe_dump(dev_spec()), encoding="utf-8")
     return path
+
+
+def apply_until(
+    spec: Path, cwd: Path, stop: Callable[[dict[str, Any]], bool], env: dict[str, str], timeout: float = 120
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Run `provision apply --json` and SIGKILL it as soon as an event satisfies `stop`.
+
+    Returns the events read and the exit code (None when it was killed, i.e. `stop` matched)."""
+    process = subprocess.Popen(
+        cli_argv("apply", "--spec", str(spec), "--json"),
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:
+            if not line.startswith('{"event"'):
+                continue
+            event = json.loads(line)
+            seen.append(event)
+            if stop(event):
+                process.send_signal(signal.SIGKILL)
+                process.wait(30)
+                return seen, None
+            if time.monotonic() > deadline:
+                break
+        return seen, process.wait(timeout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+        process.stdout.close()
