@@ -228,8 +228,14 @@ class Apply:
             created = True
         granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
         if created or granted:
-            return f"{'created' if created else 'exists'}, {CALLER_ROLE} {'granted' if granted else 'held'}"
-        return f"exists with {CALLER_ROLE}"
+            summary = (
+                f"{'created' if created else 'exists'}, {CALLER_ROLE} {'granted' if granted else 'held'}"
+            )
+        else:
+            summary = f"exists with {CALLER_ROLE}"
+        if self.spec.caller.workload_identity is not None:
+            summary += "; workload identity federation is not set up by apply (the Pulumi program does it)"
+        return summary
 
     def step_outputs(self) -> str:
         api_endpoint = self.clients.connection.api_endpoint

@@ -1,0 +1,64 @@
+"""An apply killed (SIGKILL) while the Model Garden deploy runs resumes waiting on the same operation."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from emulator.testing import EmulatorProcess
+from tests.e2e.engine_support import (
+    EXAMPLES,
+    endpoints,
+    google,
+    provision,
+    provision_process,
+)
+
+DEPLOY_KEY = "endpoint:llama-8b-vllm"
+SLOW_DEPLOY = 0.002  # the 25-minute deploy takes 3 s; project and APIs take a few hundredths
+
+
+def _wait_for_saved_deploy(state_file: Path, timeout_s: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            saved = json.loads(state_file.read_text()).get("operations", {}).get(DEPLOY_KEY)
+        except (FileNotFoundError, ValueError):
+            saved = None
+        if saved:
+            return str(saved["name"])
+        time.sleep(0.02)
+    raise AssertionError(f"the state file never showed the deploy operation: {state_file}")
+
+
+def test_killed_during_deploy_resumes_the_same_operation(engine_env: EmulatorProcess, tmp_path: Path) -> None:
+    engine_env.configure(lro_scale=SLOW_DEPLOY)
+    spec = str(EXAMPLES / "dev.yaml")
+    state_file = tmp_path / ".provision" / "acme-genai-dev.state.json"
+    child = provision_process(tmp_path, "apply", "--spec", spec, "--json")
+    try:
+        operation = _wait_for_saved_deploy(state_file)
+        child.kill()  # SIGKILL: no cleanup runs
+        child.communicate(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate(timeout=30)
+    status = google(engine_env, "GET", f"/v1beta1/{operation}")
+    assert status.get("done") is not True, "the deploy finished before the kill; the test proved nothing"
+
+    resumed = provision("apply", "--spec", spec, "--outputs", "out.json", "--json")
+
+    assert resumed.exit_code == 0, resumed.output
+    assert f"waiting on {operation}" in resumed.output
+    log = engine_env.requests()
+    deploys = [r for r in log if r["method"] == "POST" and r["path"].endswith(":deploy")]
+    assert len(deploys) == 1
+    creates = [r for r in log if r["method"] == "POST" and r["path"] == "/v3/projects" and r["status"] == 200]
+    assert len(creates) == 1
+    found = endpoints(engine_env, "acme-genai-dev")
+    assert len(found) == 1 and len(found[0]["deployedModels"]) == 1
+    model = found[0]["deployedModels"][0]["model"]
+    assert google(engine_env, "GET", f"/v1/{model}")["name"] == model  # one :deploy made this one model
+    assert json.loads(state_file.read_text())["operations"] == {}
