@@ -1,6 +1,7 @@
 """Reliability bench: `provision apply` of examples/dev.yaml under seeded transient faults, 50 seeds.
 
-    .venv/bin/python -m bench.bench_reliability [--runs 50] [--lro-scale 0.001]   (or: python -m bench reliability)
+    .venv/bin/python -m bench.bench_reliability [--runs 50] [--lro-scale 0.001]
+    .venv/bin/python -m bench bench_reliability
 
 Each run resets the emulator and injects, on every Google route (not the chat route), about 5% dropped
 connections, 10% 429 and 10% 503 (tests/reliability/support.py `fault_rules`, a distinct seed per run), then
