@@ -226,7 +226,8 @@ def list_endpoints(
 
 def list_models(state: EmulatorState, place: Place) -> dict[str, Any]:
     """Every model in the location (one page; tests count them to find orphans)."""
-    found = [record["model"] for record in state.store.list(MODELS, f"{place.project_number}/{place.location}/")]
+    prefix = f"{place.project_number}/{place.location}/"
+    found = [record["model"] for record in state.store.list(MODELS, prefix)]
     return {"models": found} if found else {}
 
 
