@@ -12,7 +12,7 @@ from google.cloud import aiplatform_v1beta1 as v1beta1
 from provisioning.catalog import MachineShape, load_catalog
 from provisioning.engine.labels import resource_labels, same_ignoring_expiry
 from provisioning.errors import GoogleApiError, ProvisionError
-from provisioning.gcp import vertex
+from provisioning.gcp import operations, vertex
 from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.spec import EndpointSpec
 
@@ -188,7 +188,7 @@ def wait_for_model(run: Apply, endpoint: vertex.EndpointInfo) -> vertex.Endpoint
         current = vertex.get_endpoint(run.clients, endpoint.name)
         if current is not None and current.deployed_models:
             return current
-        time.sleep(min(max(0.05, (time.monotonic() - start) * 0.1), 10.0))
+        time.sleep(operations.poll_delay(time.monotonic() - start))
     raise ProvisionError(
         f"endpoint {endpoint.name} has no deployed model after {run.deadline_s:.0f}s",
         "its deployment was started by an earlier run whose operation was not recorded, and has not finished",

@@ -1,8 +1,9 @@
 """Long-running operations: a serialisable reference, one read, and a wait whose deadline names the operation.
 
 Operations are polled by name over raw REST (`GET /{version}/{name}`), so a wait can resume from a name saved
-in a state file by an earlier, killed process. The poll interval grows with the time already waited (10 %
-of it, bounded), so we notice completion at most ~10 % late without hammering the API.
+in a state file by an earlier, killed process. The poll interval grows with the time already waited (5 % of
+it, bounded), so we notice completion at most ~5 % late without hammering the API: a 25-minute deploy is read
+about 250 times.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from provisioning.gcp.errors import ErrorBody, to_api_error
 # Where each service's operations are read.
 _API_VERSION = {"cloudresourcemanager": "v3", "serviceusage": "v1", "aiplatform": "v1"}
 MIN_POLL_S = 0.02
+POLL_FRACTION = 0.05  # of the time already waited
 MAX_POLL_S = 10.0
 DEFAULT_DEADLINE_S = 3 * 3600.0
 
@@ -78,6 +80,11 @@ class Operation:
         )
 
 
+def poll_delay(waited_s: float) -> float:
+    """How long to sleep before the next read of something that has been pending for `waited_s`."""
+    return min(max(MIN_POLL_S, waited_s * POLL_FRACTION), MAX_POLL_S)
+
+
 def gapic_operation_json(op: gapic_operation.Operation) -> dict[str, Any]:
     """The first reply of a GAPIC call as JSON (it may already be done)."""
     return json_format.MessageToDict(op.operation)  # type: ignore[no-any-return]
@@ -116,4 +123,4 @@ def wait(
                 "the deadline for this wait passed; the operation may still finish on Google's side",
                 "re-run the same command: it resumes waiting on this operation instead of starting another",
             )
-        sleep(min(max(MIN_POLL_S, waited * 0.1), MAX_POLL_S, deadline_s - waited))
+        sleep(min(poll_delay(waited), deadline_s - waited))
