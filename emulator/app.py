@@ -120,6 +120,7 @@ class EmulatorApp:
                 )
             route, params = found
             token = _bearer_token(request, self.state)
+            self.state.operations.finish_due()
             body = await _read_body(request, route) if method in BODY_METHODS else {}
             api_request = ApiRequest(
                 method, path, params, request.query_params, body, token, self.state, request

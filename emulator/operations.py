@@ -1,9 +1,10 @@
 """Long-running operations (google.longrunning.Operation), stored in SQLite so they survive a restart.
 
-An operation completes at `created + base latency x settings["lro_scale"]` and is finished lazily: the first
-`Operations.get()` after that moment runs its *finisher*, which applies the change to cloud state and returns
-the response fields (or raises `ApiError`, which becomes the operation's `error`). Finishers are looked up by
-name, so a stored operation can finish after a restart; register them at import time:
+An operation completes at `created + base latency x settings["lro_scale"]`: the first `Operations.get()` after
+that moment, or `finish_due()` (which the app calls before every API request, because a real operation
+finishes whether or not anyone polls it), runs its *finisher*, which applies the change to cloud state and
+returns the response fields (or raises `ApiError`, which becomes the operation's `error`). Finishers are
+looked up by name, so a stored operation can finish after a restart; register them at import time:
 
     from emulator.operations import finisher
 
@@ -135,6 +136,15 @@ class Operations:
                 store.put(COLLECTION, name, document)
         return self.wire(document)
 
+    def finish_due(self) -> None:
+        """Finish every operation whose time has come, so their effects show on reads of the resources too
+        (a client that lost an operation's name polls the endpoint instead)."""
+        now = self._state.now()
+        for due, name in self._state.store.derived(COLLECTION, _pending_by_due):
+            if due > now:
+                break
+            self.get(name)
+
     def list(self, prefix: str = "") -> list[dict[str, Any]]:
         return [self.get(doc["name"]) or doc for doc in self._state.store.list(COLLECTION, prefix)]
 
@@ -158,3 +168,7 @@ class Operations:
         elif "response" in document:
             reply["response"] = document["response"]
         return reply
+
+
+def _pending_by_due(documents: Any) -> tuple[tuple[float, str], ...]:
+    return tuple(sorted((doc["due"], doc["name"]) for doc in documents if not doc["done"]))

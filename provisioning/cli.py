@@ -11,10 +11,8 @@ import typer
 from rich.console import Console
 
 from provisioning import __version__
-from provisioning.doctor import print_report, run_doctor
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection
-from provisioning.plan import print_plan, print_pulumi_graph, pulumi_graph, run_plan
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -118,7 +116,10 @@ def smoke(
 
     def run_() -> int:
         if (outputs is None) == (base_url is None):
-            raise BadInputError("give exactly one of --outputs FILE or --base-url URL")
+            raise BadInputError(
+                "give exactly one of --outputs FILE or --base-url URL",
+                fix="e.g. --outputs .provision/acme-genai-dev.outputs.json",
+            )
         targets = (
             smoke_lib.targets_from_outputs(outputs, target)
             if outputs is not None
@@ -200,6 +201,8 @@ def doctor(
 
     def run() -> int:
         env = load_spec(spec)
+        from provisioning.doctor import print_report, run_doctor  # after the spec: Google clients take ~2 s
+
         report, _ = run_doctor(env, _connection(api_endpoint, access_token_file), probe_maas=probe_maas)
         if json_output:
             out_console.print_json(data=report.to_json())
@@ -235,6 +238,8 @@ def plan(
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
         env = load_spec(spec)
+        from provisioning.plan import print_plan, print_pulumi_graph, pulumi_graph, run_plan
+
         if engine == "pulumi":
             graph = pulumi_graph(env)
             if json_output:
@@ -274,15 +279,16 @@ def apply(
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
     """Create or adopt the project, link billing, enable APIs and models, deploy endpoints, write outputs."""
-    from provisioning.engine import render
-    from provisioning.engine.apply import apply_spec
-    from provisioning.engine.events import JsonReporter, RichReporter
-    from provisioning.engine.fleet import apply_fleet, check_parallel
-    from provisioning.gcp.connection import Connection
 
     def run() -> None:
+        env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
+        from provisioning.engine import render
+        from provisioning.engine.apply import apply_spec
+        from provisioning.engine.events import JsonReporter, RichReporter
+        from provisioning.engine.fleet import apply_fleet, check_parallel
+
         check_parallel(parallel)
-        if spec.is_dir():
+        if env is None:
             if state is not None:
                 raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
@@ -298,7 +304,6 @@ def apply(
             if not all(r.ok for r in rows):
                 raise typer.Exit(EXIT_FINDINGS)
             return
-        env = load_spec(spec)
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         if json_output:
             result = apply_spec(env, connection, JsonReporter(), state_path=state, outputs_path=outputs)
@@ -331,13 +336,13 @@ def destroy(
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
     """Undeploy and delete the spec's endpoints and models; APIs stay enabled."""
-    from provisioning.engine import render
-    from provisioning.engine.destroy import destroy_spec
-    from provisioning.engine.events import JsonReporter, RichReporter
-    from provisioning.gcp.connection import Connection
 
     def run() -> None:
-        env = load_spec(spec)
+        env = load_spec(spec)  # bad input fails before the Google clients load
+        from provisioning.engine import render
+        from provisioning.engine.destroy import destroy_spec
+        from provisioning.engine.events import JsonReporter, RichReporter
+
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         if json_output:
             result = destroy_spec(
@@ -368,26 +373,24 @@ def reap(
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
     """Undeploy endpoints whose expires-at label has passed."""
-    from dataclasses import asdict
-
-    from provisioning.catalog import load_catalog
-    from provisioning.engine import render
-    from provisioning.engine.reap import reap as reap_expired
-    from provisioning.engine.reap import spec_regions
-    from provisioning.gcp.connection import Connection
 
     def run() -> None:
         if (spec is None) == (projects is None):
             raise BadInputError(
                 "pass exactly one of --spec or --projects", fix="e.g. --projects acme-dev,acme-ci"
             )
-        if spec is not None:
-            env = load_spec(spec)
+        env = load_spec(spec) if spec is not None else None  # before the Google clients load
+        from dataclasses import asdict
+
+        from provisioning.catalog import load_catalog
+        from provisioning.engine import render
+        from provisioning.engine.reap import parse_project_ids, spec_regions
+        from provisioning.engine.reap import reap as reap_expired
+
+        if env is not None:
             targets = [(env.project.id, spec_regions(env))]
         else:
-            ids = [p.strip() for p in (projects or "").split(",") if p.strip()]
-            if not ids:
-                raise BadInputError("--projects is empty", fix="e.g. --projects acme-dev,acme-ci")
+            ids = parse_project_ids(projects or "")
             regions = sorted(load_catalog().regions)
             targets = [(p, regions) for p in ids]
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)

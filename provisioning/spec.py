@@ -367,8 +367,14 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+MAX_YAML_DEPTH = 32  # a spec nests 4 levels; deeper input is an attack on the parser's recursion
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases: a spec never needs them, and they are how YAML bombs work."""
+    """Safe YAML without anchors/aliases (how YAML bombs work) and without deep nesting (which would
+    exhaust Python's recursion limit): a spec never needs either."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -376,7 +382,14 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.YAMLError(
                 f"YAML aliases (*name) are not allowed in a spec (line {event.start_mark.line + 1})"
             )
-        return super().compose_node(parent, index)
+        if self._depth >= MAX_YAML_DEPTH:
+            line = self.peek_event().start_mark.line + 1
+            raise yaml.YAMLError(f"the spec nests deeper than {MAX_YAML_DEPTH} levels (line {line})")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:

@@ -10,12 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pydantic import TypeAdapter, ValidationError
+
 from provisioning.engine.labels import EXPIRES_AT, MANAGED_BY, MANAGED_BY_VALUE, is_expired
 from provisioning.engine.teardown import undeploy_all
+from provisioning.errors import BadInputError
 from provisioning.gcp import operations, vertex
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
-from provisioning.spec import EnvironmentSpec
+from provisioning.spec import EnvironmentSpec, ProjectId
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,22 @@ class Expired:
 def spec_regions(spec: EnvironmentSpec) -> list[str]:
     regions = [spec.region, *spec.fallback_regions, *(spec.endpoint_region(e) for e in spec.endpoints)]
     return list(dict.fromkeys(regions))
+
+
+def parse_project_ids(text: str) -> list[str]:
+    """`--projects a,b`: every id checked with the spec's project-id rule before any call (exit 2)."""
+    ids = [p.strip() for p in text.split(",") if p.strip()]
+    if not ids:
+        raise BadInputError("--projects is empty", fix="e.g. --projects acme-dev,acme-ci")
+    for project in ids:
+        try:
+            TypeAdapter(ProjectId).validate_python(project)
+        except ValidationError as error:
+            reason = error.errors()[0]["msg"].removeprefix("Value error, ")
+            raise BadInputError(
+                f"--projects: {project!r} is not a project id", reason, "e.g. --projects acme-dev,acme-ci"
+            ) from None
+    return ids
 
 
 def reap(

@@ -149,30 +149,42 @@ def _tiny_png() -> bytes:
     )
 
 
+REFUSAL_ATTEMPTS = 3  # a transient 429/5xx is not the refusal under test: ask again before judging
+
+
 def _expect_refusal(call: Callable[[], Any], causes: set[str], what: str) -> dict[str, Any]:
     """The call must fail with an HTTP 4xx whose diagnosis names one of `causes`."""
-    try:
-        response = call()
-    except openai.APIStatusError as error:
-        diagnosis = diagnose_exception(error)
-        evidence = {
-            "http_status": error.status_code,
-            "cause": diagnosis.cause,
-            "diagnosis": diagnosis.summary(),
-        }
-        if not 400 <= error.status_code < 500:
-            raise CheckFailed(
-                f"{what}: expected a 4xx refusal, got HTTP {error.status_code}", evidence
-            ) from None
-        if diagnosis.cause not in causes:
-            expected = " or ".join(sorted(causes))
-            raise CheckFailed(
-                f"{what}: refused, but diagnosed as {diagnosis.cause}, expected {expected}", evidence
-            ) from None
-        return evidence
-    raise CheckFailed(
-        f"{what}: the server answered 200 instead of refusing", {"model": getattr(response, "model", "")}
-    )
+    for attempt in range(1, REFUSAL_ATTEMPTS + 1):
+        try:
+            response = call()
+        except openai.APIStatusError as error:
+            transient = error.status_code == 429 or error.status_code >= 500
+            if transient and attempt < REFUSAL_ATTEMPTS and diagnose_exception(error).cause not in causes:
+                time.sleep(0.5 * attempt)
+                continue
+            return _judge_refusal(error, causes, what)
+        raise CheckFailed(
+            f"{what}: the server answered 200 instead of refusing", {"model": getattr(response, "model", "")}
+        )
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _judge_refusal(error: openai.APIStatusError, causes: set[str], what: str) -> dict[str, Any]:
+    """A 4xx whose diagnosis names one of `causes` passes; anything else fails with the evidence."""
+    diagnosis = diagnose_exception(error)
+    evidence = {
+        "http_status": error.status_code,
+        "cause": diagnosis.cause,
+        "diagnosis": diagnosis.summary(),
+    }
+    if not 400 <= error.status_code < 500:
+        raise CheckFailed(f"{what}: expected a 4xx refusal, got HTTP {error.status_code}", evidence)
+    if diagnosis.cause not in causes:
+        expected = " or ".join(sorted(causes))
+        raise CheckFailed(
+            f"{what}: refused, but diagnosed as {diagnosis.cause}, expected {expected}", evidence
+        )
+    return evidence
 
 
 # --- the checks ---

@@ -40,11 +40,23 @@ class SmokeRun:
                 fix="pass both, e.g. --concurrency 4 --requests 40",
             )
         if self.concurrency is not None and (self.concurrency < 1 or (self.requests or 0) < 1):
-            raise BadInputError("--concurrency and --requests must be at least 1")
+            raise BadInputError(
+                "--concurrency and --requests must be at least 1", fix="e.g. --concurrency 4 --requests 40"
+            )
         if self.wait_ready_s is not None and self.wait_ready_s < 0:
-            raise BadInputError("--wait-ready must be zero or more seconds")
+            raise BadInputError("--wait-ready must be zero or more seconds", fix="e.g. --wait-ready 600")
         if self.timeout_s <= 0 or self.max_retries < 0:
-            raise BadInputError("--timeout must be positive and --max-retries zero or more")
+            raise BadInputError(
+                "--timeout must be positive and --max-retries zero or more",
+                fix="e.g. --timeout 60 --max-retries 2",
+            )
+        if self.options.max_tokens < 1:
+            raise BadInputError("--max-tokens must be at least 1", fix="e.g. --max-tokens 200")
+        if self.options.gcs_image is not None and not self.options.gcs_image.startswith("gs://"):
+            raise BadInputError(
+                f"--gcs-image {self.options.gcs_image!r} is not a gs:// URI",
+                fix="e.g. --gcs-image gs://cloud-samples-data/generative-ai/image/scones.jpg",
+            )
 
 
 def _timed(target: SmokeTarget, check: Check, ctx: CheckContext, level: str) -> CheckResult:

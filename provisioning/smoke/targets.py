@@ -63,7 +63,10 @@ def smoke_target(target: Target, catalog: Catalog | None = None) -> SmokeTarget:
         case "none":
             auth = "none"
         case other:
-            raise BadInputError(f"target {target.name}: auth must be 'google' or 'none', not {other!r}")
+            raise BadInputError(
+                f"target {target.name}: auth must be 'google' or 'none', not {other!r}",
+                fix='set "auth": "google" (or leave it out) in the outputs file',
+            )
     _check_url(target.name, target.base_url)
     return SmokeTarget(
         name=target.name,
@@ -96,7 +99,7 @@ def targets_from_outputs(path: str | os.PathLike[str], only: list[str] | None = 
 
 def target_from_flags(base_url: str, model: str, name: str | None, kind: str, auth: str) -> SmokeTarget:
     if kind not in ("maas", "endpoint"):
-        raise BadInputError(f"--kind must be maas or endpoint, not {kind!r}")
+        raise BadInputError(f"--kind must be maas or endpoint, not {kind!r}", fix="e.g. --kind maas")
     target = Target.model_validate(
         {
             "name": name or model or "endpoint",
@@ -118,6 +121,8 @@ def _select(targets: list[SmokeTarget], only: list[str] | None, source: str) -> 
     unknown = [name for name in only if name not in known]
     if unknown:
         raise BadInputError(
-            f"unknown target(s): {', '.join(unknown)}", f"{source} has: {', '.join(sorted(known))}"
+            f"unknown target(s): {', '.join(unknown)}",
+            f"{source} has: {', '.join(sorted(known))}",
+            "pass --target with one of those names, or leave it out to test every target",
         )
     return [t for t in targets if t.name in only]

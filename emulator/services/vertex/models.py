@@ -224,6 +224,13 @@ def list_endpoints(
     return reply
 
 
+def list_models(state: EmulatorState, place: Place) -> dict[str, Any]:
+    """Every model in the location (one page; tests count them to find orphans)."""
+    prefix = f"{place.project_number}/{place.location}/"
+    found = [record["model"] for record in state.store.list(MODELS, prefix)]
+    return {"models": found} if found else {}
+
+
 def _parse_filter(text: str) -> list[tuple[str, str, str]]:
     """AIP-160 subset Vertex users rely on: terms joined by AND, each `labels.K=V`, `labels.K:*`,
     `labels.K:V` or `display_name=V`; returns (field, operator, value) triples."""

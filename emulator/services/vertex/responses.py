@@ -90,6 +90,10 @@ def upload_model(request: ApiRequest) -> dict[str, Any]:
     return models.upload_model(request.state, _place(request), request.body)
 
 
+def list_models(request: ApiRequest) -> dict[str, Any]:
+    return models.list_models(request.state, _place(request))
+
+
 def get_model(request: ApiRequest) -> dict[str, Any]:
     return models.get_model(request.state, _place(request), request.params["model"])
 
@@ -283,6 +287,7 @@ def register(routes: RouteTable) -> None:
         "MutateDeployedModelRequest",
     )
     add("POST", f"{LOCATION}/models:upload", upload_model, "UploadModelRequest")
+    add("GET", f"{LOCATION}/models", list_models)
     add("GET", f"{LOCATION}/models/{{model}}", get_model)
     add("DELETE", f"{LOCATION}/models/{{model}}", delete_model)
     add("POST", f"{LOCATION}:deploy", model_garden_deploy, "DeployRequest")
