@@ -101,6 +101,13 @@ def behind_google(target: SmokeTarget, options: SmokeOptions) -> tuple[Level, st
     return ("required", "") if target.auth == "google" else ("optional", "not a Google-fronted endpoint")
 
 
+def names_its_model(target: SmokeTarget, options: SmokeOptions) -> tuple[Level, str]:
+    """TGI serves one model and ignores `model`, so a wrong name is not an error there."""
+    if target.framework == "tgi":
+        return "skip", "TGI ignores the model name"
+    return behind_google(target, options)
+
+
 def needs_google_auth(target: SmokeTarget, options: SmokeOptions) -> tuple[Level, str]:
     return ("required", "") if target.auth == "google" else ("skip", "target takes no token")
 
@@ -508,7 +515,7 @@ CHECKS: tuple[Check, ...] = (
     Check("vertex.image_gcs", check_image_gcs, gcs_image),
     Check("vertex.thinking_config", check_thinking_config, when_feature("thinking_config", "skip")),
     Check("vertex.thinking_conflict", check_thinking_conflict, thinking_conflict),
-    Check("errors.wrong_model", check_wrong_model, behind_google),
+    Check("errors.wrong_model", check_wrong_model, names_its_model),
     Check("errors.missing_token", check_missing_token, needs_google_auth),
     Check("errors.malformed", check_malformed, behind_google),
 )

@@ -60,12 +60,6 @@ def readme_sections() -> list[Section]:
 
 
 SECTIONS = readme_sections()
-# Known failure, reported to the lead: the emulator's TGI endpoint (like real TGI) ignores the `model` field,
-# and smoke's required check errors.wrong_model expects a refusal, so `provision smoke` on examples/ci.yaml
-# (a TGI endpoint) exits 1. strict: this turns red once smoke or the emulator is fixed, to remove the mark.
-KNOWN_FAILURES = {
-    "Path 4: CI with Workload Identity Federation": "smoke errors.wrong_model is required on a TGI endpoint"
-}
 
 
 def _makefile_targets() -> set[str]:
@@ -106,16 +100,7 @@ def _run_provision(line: str, env: dict[str, str], cwd: Path, config: dict[str, 
     )
 
 
-@pytest.mark.parametrize(
-    "section",
-    [
-        pytest.param(s, marks=[pytest.mark.xfail(reason=KNOWN_FAILURES[s.title], strict=True)])
-        if s.title in KNOWN_FAILURES
-        else s
-        for s in SECTIONS
-    ],
-    ids=[s.title for s in SECTIONS],
-)
+@pytest.mark.parametrize("section", SECTIONS, ids=[s.title for s in SECTIONS])
 def test_every_command_of_the_section_runs(
     section: Section, emulator: EmulatorProcess, tmp_path: Path
 ) -> None:
