@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -132,7 +133,9 @@ def main() -> int:
     console = Console(highlight=False, width=max(Console().width, 120))
     with tempfile.TemporaryDirectory(prefix="provision-demo-") as tmp, EmulatorProcess.start() as emulator:
         work = Path(tmp)
-        env = {**os.environ, **FAKE_ENV, "PROVISION_API_ENDPOINT": emulator.url}
+        # The steps print through pipes, where rich would fall back to 80 columns: give them the terminal's.
+        columns = str(shutil.get_terminal_size((120, 40)).columns)
+        env = {**os.environ, **FAKE_ENV, "PROVISION_API_ENDPOINT": emulator.url, "COLUMNS": columns}
         console.print(
             f"emulator listening on {emulator.url} (a local stand-in for Google Cloud; nothing leaves)"
         )
