@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import sys
 import time
@@ -35,13 +36,14 @@ def run(names: list[str]) -> list[Figure]:
     return figures
 
 
-def markdown(figures: list[Figure], command: str) -> str:
+def markdown(figures: list[Figure], command: str, load: tuple[float, float, float]) -> str:
     lines = [
         "# Benchmark results",
         "",
         f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()} with {platform.python_implementation()} {platform.python_version()}, "
-        "against the local emulator on loopback (2 cores).",
+        "against the local emulator on loopback (2 cores; load average at the start "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, other work on the machine inflates latency figures).",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
@@ -55,6 +57,7 @@ def main() -> int:
     parser.add_argument("only", nargs="*", help="run only benchmarks whose name contains one of these")
     parser.add_argument("--write", action="store_true", help="record the table in bench/RESULTS.md")
     args = parser.parse_args()
+    load = os.getloadavg()
     figures = run(discover(args.only))
     table = Table(title="benchmarks")
     for column in COLUMNS:
@@ -64,7 +67,7 @@ def main() -> int:
     Console().print(table)
     if args.write:
         command = "make bench" if not args.only else f"python -m bench {' '.join(args.only)}"
-        (HERE / "RESULTS.md").write_text(markdown(figures, command), encoding="utf-8")
+        (HERE / "RESULTS.md").write_text(markdown(figures, command, load), encoding="utf-8")
     return 0 if all(f.ok is not False for f in figures) else 1
 
 
