@@ -43,7 +43,7 @@ def markdown(figures: list[Figure], command: str, load: tuple[float, float, floa
         f"Produced by `{command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{platform.machine()} with {platform.python_implementation()} {platform.python_version()}, "
         "against the local emulator on loopback (2 cores; load average at the start "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, other work on the machine inflates latency figures).",
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}, other work inflates latency figures).",
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
