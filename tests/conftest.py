@@ -4,15 +4,19 @@
   end. Handle: `.url`, `.reset()`, `.configure(**settings)`, `.set_faults(rules)`,
   `.requests(mutating_only=False)`, `.seed(doc)`, `.expire_token(token)` (see emulator/testing.py).
 - `emulator_env` (function): resets the emulator, sets PROVISION_API_ENDPOINT and CLOUDSDK_AUTH_ACCESS_TOKEN,
-  and yields the same handle.
+  and yields the same handle. When the test ends, every JSON reply the emulator sent during it is checked
+  against the discovery document of its API (the contract), so any test that drives the emulator also tests
+  its wire format; a violation fails the test at teardown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from emulator.contract import check_reply
 from emulator.testing import EmulatorProcess
 
 EMULATOR_TOKEN = "emulator-test-token"
@@ -30,6 +34,25 @@ def emulator() -> Iterator[EmulatorProcess]:
 @pytest.fixture
 def emulator_env(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorProcess]:
     emulator.reset()
+    emulator.configure(record_bodies=True)
     monkeypatch.setenv("PROVISION_API_ENDPOINT", emulator.url)
     monkeypatch.setenv("CLOUDSDK_AUTH_ACCESS_TOKEN", EMULATOR_TOKEN)
     yield emulator
+    violations = contract_violations(emulator.requests())
+    assert not violations, "emulator replies that break their API's discovery schema:\n" + "\n".join(
+        violations
+    )
+
+
+def contract_violations(log: list[dict[str, Any]]) -> list[str]:
+    """Each recorded reply's departures from its schema (replies without a known schema are not judged)."""
+    found = []
+    for entry in log:
+        if "response_body" not in entry or entry["response_body"] is None:
+            continue
+        problems = check_reply(entry["method"], entry["path"], entry["status"], entry["response_body"])
+        found += [
+            f"{entry['method']} {entry['path']} ({entry['status']}): {p.path}: {p.message}"
+            for p in problems or []
+        ]
+    return found
