@@ -12,23 +12,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from provisioning.identity import (
+    ATTRIBUTE_MAPPING,
+    CALLER_ROLE,
+    GITHUB_ISSUER,
+    POOL_DISPLAY_NAME,
+    WIF_ROLE,
+    GithubFederation,
+)
 from provisioning.spec import EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:CallerIdentity"
-CALLER_ROLE = "roles/aiplatform.user"
-WIF_ROLE = "roles/iam.workloadIdentityUser"
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-
-
-@dataclass(frozen=True)
-class GithubFederation:
-    repository: str  # OWNER/REPO, validated by the spec
-    pool_id: str
-    provider_id: str
-
-    @property
-    def condition(self) -> str:
-        return f'assertion.repository == "{self.repository}"'
+__all__ = ["CALLER_ROLE", "TYPE", "WIF_ROLE", "CallerIdentity", "CallerIdentityArgs"]
 
 
 @dataclass(frozen=True)
@@ -38,11 +33,7 @@ class CallerIdentityArgs:
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> CallerIdentityArgs:
-        wif = spec.caller.workload_identity
-        return cls(
-            service_account_id=spec.caller.service_account_id,
-            github=GithubFederation(wif.github_repository, wif.pool_id, wif.provider_id) if wif else None,
-        )
+        return cls(spec.caller.service_account_id, GithubFederation.from_spec(spec))
 
 
 class CallerIdentity(pulumi.ComponentResource):
@@ -98,7 +89,7 @@ class CallerIdentity(pulumi.ComponentResource):
             github.pool_id,
             project=project_id,
             workload_identity_pool_id=github.pool_id,
-            display_name="GitHub Actions",
+            display_name=POOL_DISPLAY_NAME,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
         provider = gcp.iam.WorkloadIdentityPoolProvider(
@@ -106,10 +97,7 @@ class CallerIdentity(pulumi.ComponentResource):
             project=project_id,
             workload_identity_pool_id=pool.workload_identity_pool_id,
             workload_identity_pool_provider_id=github.provider_id,
-            attribute_mapping={
-                "google.subject": "assertion.sub",
-                "attribute.repository": "assertion.repository",
-            },
+            attribute_mapping=dict(ATTRIBUTE_MAPPING),
             # Without a condition any GitHub repository could mint tokens in this pool.
             attribute_condition=github.condition,
             oidc={"issuer_uri": GITHUB_ISSUER},
@@ -119,11 +107,7 @@ class CallerIdentity(pulumi.ComponentResource):
             f"{github.pool_id}-{github.provider_id}-impersonates",
             service_account_id=account.name,
             role=WIF_ROLE,
-            member=pool.name.apply(
-                lambda pool_name: (
-                    f"principalSet://iam.googleapis.com/{pool_name}/attribute.repository/{github.repository}"
-                )
-            ),
+            member=pool.name.apply(github.member_for_pool),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return provider.name

@@ -2,8 +2,8 @@
 
 Built from the same reads as doctor (no mutating call, ever) plus two more: the endpoints already deployed in
 each region and the caller service account. Step ids and order match the engine's (provisioning/engine/
-apply.py): project, billing, apis, maas:<model>, endpoint:<name> (matched by display name), caller. The engine
-has no budget step, so neither does the plan; a spec's budget is reported as not applied.
+apply.py): project, billing, apis, maas:<model>, endpoint:<name> (matched by display name), caller, budget,
+workload_identity. Budgets and federation are not read by doctor, so their steps say what apply ensures.
 """
 
 from __future__ import annotations
@@ -19,16 +19,15 @@ from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
 from provisioning.errors import ProvisionError
 from provisioning.gcp.connection import Connection
+from provisioning.identity import CALLER_ROLE, WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
-
-CALLER_ROLE = "roles/aiplatform.user"
 
 
 @dataclass(frozen=True)
 class PlanStep:
     id: str
-    action: str  # create | update | link | enable | deploy | no-op | unknown
+    action: str  # create | update | link | enable | deploy | ensure | no-op | unknown
     resource: str
     detail: str
     predicted: tuple[Finding, ...] = ()
@@ -165,11 +164,22 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
         action, detail, cost = _endpoint_step(spec, endpoint.name, shape, obs)
         add(f"endpoint:{endpoint.name}", action, detail, f"endpoint {endpoint.name}", cost)
     add("caller", *_caller_step(spec, obs), "service account")
-    if spec.budget is not None:
+    budget = BudgetArgs.from_spec(spec)
+    if budget is not None:
+        thresholds = ", ".join(f"{t:.0%}" for t in budget.thresholds)
         detail = (
-            f"${spec.budget.monthly_amount_usd:g}/month budget: `provision apply` does not create budgets yet"
+            f"{budget.display_name!r}: ${budget.monthly_amount_usd:g}/month scoped to {spec.project.id}, "
+            f"alerts at {thresholds}; created, or updated when amount or thresholds differ (not read by plan)"
         )
-        add("budget", "not built", detail, "billing budget")
+        add("budget", "ensure", detail, f"billingAccounts/{budget.billing_account}/budgets")
+    github = GithubFederation.from_spec(spec)
+    if github is not None:
+        detail = (
+            f"pool {github.pool_id}, GitHub OIDC provider {github.provider_id} with condition "
+            f"{github.condition}, {WIF_ROLE} on the caller for {github.repository}; created when missing "
+            "(not read by plan)"
+        )
+        add("workload_identity", "ensure", detail, f"workloadIdentityPools/{github.pool_id}")
     lines: list[str] = []
     if explain:
         for name, resolved in report.shapes.items():

@@ -1,8 +1,9 @@
 """`provision apply`: bring an environment to what its spec says, as a DAG of idempotent, resumable steps.
 
     project ─► billing ─► apis ─┬─► maas:<model> ...
-                                ├─► endpoint:<name> ...   (Model Garden :deploy)
-                                └─► caller
+                                ├─► endpoint:<name> ...   (Model Garden :deploy, then labels on its model)
+                                ├─► budget                (when the spec sets one)
+                                └─► caller ─► workload_identity   (when the spec sets one)
                                          all of them ─► outputs
 
 Every step reads first and mutates only what is missing, so a second apply mutates nothing. Operation
@@ -20,20 +21,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provisioning.catalog import load_catalog
-from provisioning.engine import serving
+from provisioning.engine import budget, federation, serving
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
-from provisioning.engine.labels import ours, resource_labels
+from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
 from provisioning.gcp import billing, iam, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.errors import register_secret
+from provisioning.identity import CALLER_ROLE, BudgetArgs
 from provisioning.outputs import Outputs, Target, endpoint_base_url, maas_base_url, write_outputs
 from provisioning.spec import EnvironmentSpec
 
-CALLER_ROLE = "roles/aiplatform.user"
 CLAIM_WAIT_S = 120.0  # how long an invisible, taken project id may take to appear as ours
 
 
@@ -211,7 +212,20 @@ class Apply:
 
     def step_endpoint(self, name: str) -> str:
         endpoint = next(e for e in self.spec.endpoints if e.name == name)
-        return serving.ensure_endpoint(self, endpoint)
+        summary = serving.ensure_endpoint(self, endpoint)
+        labelled = self._label_models(self.state.get("endpoints", {})[name].get("models", []))
+        return summary + (f"; labelled {labelled} model(s)" if labelled else "")
+
+    def _label_models(self, models: list[str]) -> int:
+        """Model Garden's deploy takes no model labels: set ours on the models it created."""
+        wanted = resource_labels(self.spec, self.now)
+        labelled = 0
+        for model in models:
+            current = vertex.get_model_labels(self.clients, model)
+            if current is not None and not same_ignoring_expiry(current, wanted):
+                vertex.set_model_labels(self.clients, model, keep_expiry(current, wanted))
+                labelled += 1
+        return labelled
 
     def step_caller(self) -> str:
         account_id = self.spec.caller.service_account_id
@@ -233,8 +247,14 @@ class Apply:
             )
         else:
             summary = f"exists with {CALLER_ROLE}"
-        if self.spec.caller.workload_identity is not None:
-            summary += "; workload identity federation is not set up by apply (the Pulumi program does it)"
+        return summary
+
+    def step_budget(self) -> str:
+        return budget.ensure_budget(self)
+
+    def step_workload_identity(self) -> str:
+        summary, provider = federation.ensure_federation(self)
+        self.state.set("workload_identity_provider", provider)
         return summary
 
     def step_outputs(self) -> str:
@@ -270,6 +290,9 @@ class Apply:
                     dedicated_dns=record.get("dedicated_dns") or None,
                 )
             )
+        federation_outputs = {}
+        if self.spec.caller.workload_identity is not None:  # what google-github-actions/auth takes
+            federation_outputs["workload_identity_provider"] = self.state.get("workload_identity_provider")
         outputs = Outputs(
             project=self.project,
             region=self.spec.region,
@@ -277,6 +300,7 @@ class Apply:
                 self.spec.caller.service_account_id, self.project
             ),
             targets=targets,
+            **federation_outputs,
         )
         self.outputs_path.parent.mkdir(parents=True, exist_ok=True)
         write_outputs(outputs, self.outputs_path)
@@ -298,11 +322,17 @@ class Apply:
             ),
             Step("caller", self.step_caller, after_apis),
         ]
+        if self.spec.budget is not None:
+            work.append(Step("budget", self.step_budget, after_apis))
+        if self.spec.caller.workload_identity is not None:
+            work.append(Step("workload_identity", self.step_workload_identity, ("caller",)))
         return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
 
 
 def preflight(spec: EnvironmentSpec) -> dict[str, str]:
-    """Check local inputs before any API call: every named HF token variable is set. Returns name → token."""
+    """Check local inputs before any API call: a budget has a billing account, every named HF token variable
+    is set. Returns name → token."""
+    BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:
         if endpoint.hf_token_env:

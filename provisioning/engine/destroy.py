@@ -1,6 +1,7 @@
 """`provision destroy`: undeploy and delete this spec's endpoints and their models; delete the project only
 when provision created it (state or labels say so) and the caller asked for it. APIs stay enabled: others
-may use them.
+may use them. The spec's budget lives on the billing account, not in the project: it is kept, and deleted
+only together with the project (--delete-project).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioning.engine.apply import default_outputs_path
+from provisioning.engine.budget import find_budget
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
@@ -18,9 +20,10 @@ from provisioning.engine.serving import find_endpoint
 from provisioning.engine.state import StateFile, default_state_path
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import ProvisionError
-from provisioning.gcp import operations, projects
+from provisioning.gcp import budgets, operations, projects
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
+from provisioning.identity import BudgetArgs
 from provisioning.spec import EnvironmentSpec
 
 
@@ -75,8 +78,21 @@ def destroy_spec(
         default_outputs_path(project).unlink(missing_ok=True)
         return "deletion requested (30-day recovery window)"
 
+    def budget_step(args: BudgetArgs) -> str:
+        account = f"billingAccounts/{args.billing_account}"
+        found = find_budget(clients, account, args.display_name)
+        if found is None:
+            return "absent"
+        if not delete_project:
+            return f"kept {found['name']} on {account} (deleted only with --delete-project)"
+        budgets.delete_budget(clients, str(found["name"]))
+        return f"deleted {found['name']}"
+
     steps = [Step(f"endpoint:{e.name}", functools.partial(endpoint_step, e.name)) for e in spec.endpoints]
     steps.append(Step("project", project_step, tuple(s.name for s in steps)))
+    budget = BudgetArgs.from_spec(spec)
+    if budget is not None:
+        steps.append(Step("budget", functools.partial(budget_step, budget), ("project",)))
     try:
         result = run_dag(steps, reporter)
     finally:

@@ -54,3 +54,11 @@ def same_ignoring_expiry(current: dict[str, str], wanted: dict[str, str]) -> boo
     return all(current.get(k) == v for k, v in strip.items()) and (
         EXPIRES_AT not in wanted or EXPIRES_AT in current
     )
+
+
+def keep_expiry(current: dict[str, str], wanted: dict[str, str]) -> dict[str, str]:
+    """`current` plus our labels, keeping an existing expires-at: re-applying must not postpone reaping."""
+    merged = {**current, **wanted}
+    if EXPIRES_AT in current:
+        merged[EXPIRES_AT] = current[EXPIRES_AT]
+    return merged

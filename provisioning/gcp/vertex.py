@@ -178,3 +178,27 @@ def accept_eula(clients: Clients, project: str, location: str, publisher_model: 
         json={"publisherModel": publisher_model},
         project=project,
     )
+
+
+def get_model_labels(clients: Clients, name: str) -> dict[str, str] | None:
+    """The labels of model `name` (projects/P/locations/L/models/ID), None when it does not exist."""
+    location = name.split("/")[3]
+
+    def read() -> aiplatform_v1.Model | None:
+        try:
+            return clients.models(location).get_model(name=name)
+        except core_exceptions.NotFound:
+            return None
+
+    found = clients.call(read, f"read model {name}")
+    return dict(found.labels) if found is not None else None
+
+
+def set_model_labels(clients: Clients, name: str, labels: dict[str, str]) -> None:
+    location = name.split("/")[3]
+    update = aiplatform_v1.Model(name=name, labels=labels)
+    mask = field_mask_pb2.FieldMask(paths=["labels"])
+    clients.call(
+        lambda: clients.models(location).update_model(model=update, update_mask=mask),
+        f"label model {name}",
+    )

@@ -34,7 +34,7 @@ def test_reference_plan_on_a_fresh_emulator(emulator_env: EmulatorProcess) -> No
     assert actions["apis"] == "enable"
     assert actions["endpoint:llama-8b-vllm"] == "create"
     assert actions["caller"] == "create"
-    assert actions["budget"] == "not built"  # the engine creates no budget; the plan says so
+    assert actions["budget"] == "ensure"  # apply creates or updates it; plan does not read budgets
     assert plan.exit_code == 0
     assert any("14.90 GiB" in line for line in plan.explain)
     assert plan.steps[4].cost == "$1.15..$2.30/h"

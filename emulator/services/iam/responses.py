@@ -1,11 +1,11 @@
-"""IAM v1 service account routes."""
+"""IAM v1 routes: service accounts here; federation and account policies in federation.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from emulator.routing import ApiRequest, RouteTable
-from emulator.services.iam import models
+from emulator.services.iam import federation, models
 
 
 def create(request: ApiRequest) -> dict[str, Any]:
@@ -25,3 +25,4 @@ def register(routes: RouteTable) -> None:
     routes.add("POST", base, create, body_schema="iam.v1#CreateServiceAccountRequest")
     routes.add("GET", base, list_accounts)
     routes.add("GET", base + "/{account}", get)
+    federation.register(routes)

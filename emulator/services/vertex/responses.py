@@ -10,7 +10,7 @@ from starlette.responses import Response
 from emulator import errors
 from emulator.chat import handle_chat_completion
 from emulator.routing import ApiRequest, Handler, RouteTable
-from emulator.services.vertex import access, models
+from emulator.services.vertex import access, model_patch, models
 from emulator.services.vertex.catalog import (
     PublisherModel,
     find_by_huggingface_id,
@@ -290,6 +290,7 @@ def register(routes: RouteTable) -> None:
     add("GET", f"{LOCATION}/models", list_models)
     add("GET", f"{LOCATION}/models/{{model}}", get_model)
     add("DELETE", f"{LOCATION}/models/{{model}}", delete_model)
+    model_patch.register(routes, _place)
     add("POST", f"{LOCATION}:deploy", model_garden_deploy, "DeployRequest")
     add("GET", "/publishers/{publisher}/models/{model}", get_publisher_model)
 
