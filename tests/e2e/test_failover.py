@@ -176,3 +176,42 @@ def test_main_region_without_the_gpu_is_skipped_by_the_catalog(
     assert result.exit_code == 0, result.output
     assert "europe-west1: NVIDIA_H100_80GB is not offered" in result.output
     assert len(endpoints(engine_env, PROJECT, "us-central1")) == 1
+
+
+def test_a_run_killed_while_its_deploy_was_failing_resumes_cleans_up_and_fails_over(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    """The state a SIGKILL leaves after the deploy started in us-central1 (operation saved) and before its
+    stockout was handled: the next apply waits on that operation, removes its endpoint, moves on."""
+    _world(engine_env, quota={"us-central1": 16, "us-east4": 4}, stocked_out=("us-central1",))
+    spec = _spec(tmp_path)
+    first = _apply(spec)  # creates the project and everything, ending in us-east4
+    assert first.exit_code == 0, first.output
+    assert provision("destroy", "--spec", str(spec), "--json").exit_code == 0
+    started = google(
+        engine_env,
+        "POST",
+        f"/v1beta1/projects/{PROJECT}/locations/us-central1:deploy",
+        {
+            "publisherModelName": "publishers/meta/models/llama3-1@llama-3.1-8b-instruct",
+            "modelConfig": {"acceptEula": True},
+            "endpointConfig": {"endpointUserId": "llama-8b-vllm", "endpointDisplayName": "llama-8b-vllm"},
+        },
+    )
+    state_path = tmp_path / ".provision" / f"{PROJECT}.state.json"
+    state = json.loads(state_path.read_text())
+    state["operations"]["endpoint:llama-8b-vllm"] = {
+        "service": "aiplatform",
+        "name": started["name"],
+        "api_version": "v1beta1",
+    }
+    state_path.write_text(json.dumps(state))
+
+    resumed = _apply(spec)
+
+    assert resumed.exit_code == 0, resumed.output
+    served = _served(engine_env)
+    assert served["us-central1"] == [] and len(served["us-east4"]) == 1
+    assert _models(engine_env, "us-central1") == []
+    deploys = [r for r in engine_env.requests(mutating_only=True) if r["path"].endswith(":deploy")]
+    assert [r["path"].split("/")[5] for r in deploys][-1].startswith("us-east4")
