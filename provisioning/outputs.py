@@ -27,6 +27,7 @@ class Target(BaseModel):
     framework: str | None = None
     endpoint_id: str | None = None
     dedicated_dns: str | None = None
+    region: str | None = None  # where an endpoint was deployed (a fallback region after a failover)
 
 
 class Outputs(BaseModel):

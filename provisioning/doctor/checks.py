@@ -10,6 +10,7 @@ from provisioning.catalog import load_catalog
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations, Outcome
 from provisioning.errors import BadInputError, GoogleApiError
+from provisioning.failover import fallback_order
 from provisioning.gcp.quotas import QuotaReading, RegionQuota
 from provisioning.recommend import EndpointShape, context_from_args, recommend_shape
 from provisioning.spec import EndpointSpec, EnvironmentSpec
@@ -223,7 +224,7 @@ def rank_fallbacks(spec: EnvironmentSpec, need: QuotaNeed, reading: QuotaReading
     (catalog price_region), so regions tie on price and keep this order."""
     catalog = load_catalog()
     offering = set(catalog.regions_offering(need.accelerator)) - {need.region}
-    ordered = [r for r in spec.fallback_regions if r in offering] + sorted(
+    ordered = fallback_order(spec, need.region, need.accelerator) + sorted(
         offering - set(spec.fallback_regions)
     )
 
@@ -235,6 +236,27 @@ def rank_fallbacks(spec: EnvironmentSpec, need: QuotaNeed, reading: QuotaReading
         return (0 if enough else 1), f"{region} ({quota.available} free of {quota.limit})"
 
     return [text for _, text in sorted((describe(r) for r in ordered), key=lambda pair: pair[0])]
+
+
+def failover_target(spec: EnvironmentSpec, need: QuotaNeed, reading: QuotaReading | None) -> str | None:
+    """The fallback region apply would end in: the first of the spec's, in its order, offering the GPU with
+    free quota for the minimum replicas (apply tries them in that order; see provisioning/failover.py)."""
+    if reading is None:
+        return None
+    for region in fallback_order(spec, need.region, need.accelerator):
+        if reading.region(region).available >= need.at_min:
+            return region
+    return None
+
+
+def _failing_over(spec: EnvironmentSpec, need: QuotaNeed, reading: QuotaReading | None) -> str:
+    region = failover_target(spec, need, reading)
+    if region is None or reading is None:
+        return ""
+    free = reading.region(region)
+    return (
+        f"; apply will fail over to {region} ({free.available} free of {free.limit}, from fallback_regions)"
+    )
 
 
 def _quota_fix(spec: EnvironmentSpec, quota_id: str, region: str, wanted: int) -> str:
@@ -293,6 +315,9 @@ def quota(
         return Finding(
             id_, Status.WARN, evidence + " (cannot scale to max replicas)" + alternatives, fix, step
         )
+    failover = _failing_over(spec, need, reading)
+    if failover:
+        return Finding(id_, Status.WARN, evidence + failover, fix, step)
     return Finding(id_, Status.FAIL, evidence + alternatives, fix, step)
 
 
@@ -315,11 +340,13 @@ def gpu_region(
         (endpoint.name,),
     )
     outcome = obs.quotas.get((accelerator, endpoint.spot))
-    fallbacks = rank_fallbacks(spec, need, outcome.value if outcome else None)
+    reading = outcome.value if outcome else None
+    fallbacks = rank_fallbacks(spec, need, reading)
+    failover = _failing_over(spec, need, reading)
     return Finding(
         id_,
-        Status.FAIL,
-        f"{accelerator} ({shape.shape_name}) is not offered for Vertex serving in {region}",
+        Status.WARN if failover else Status.FAIL,
+        f"{accelerator} ({shape.shape_name}) is not offered for Vertex serving in {region}{failover}",
         f"set endpoints[{endpoint.name}].region to one of: {', '.join(fallbacks) or 'none in the catalog'}",
         step,
     )

@@ -276,7 +276,7 @@ class Apply:
         recorded: dict[str, dict[str, str]] = self.state.get("endpoints", {})
         for endpoint in self.spec.endpoints:
             record = recorded[endpoint.name]
-            region = self.spec.endpoint_region(endpoint)
+            region = record.get("region") or self.spec.endpoint_region(endpoint)
             targets.append(
                 Target(
                     name=endpoint.name,
@@ -288,6 +288,7 @@ class Apply:
                     model="",
                     endpoint_id=record["endpoint_id"],
                     dedicated_dns=record.get("dedicated_dns") or None,
+                    region=region,
                 )
             )
         federation_outputs = {}

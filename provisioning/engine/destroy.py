@@ -16,7 +16,7 @@ from provisioning.engine.budget import find_budget
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
-from provisioning.engine.serving import find_endpoint
+from provisioning.engine.serving import endpoint_regions, find_endpoint
 from provisioning.engine.state import StateFile, default_state_path
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import ProvisionError
@@ -51,14 +51,16 @@ def destroy_spec(
     clients = Clients(connection)
 
     def endpoint_step(name: str) -> str:
+        """Every copy of the endpoint: in the region state recorded, its own and each fallback region."""
         endpoint = next(e for e in spec.endpoints if e.name == name)
-        found = find_endpoint(clients, state, project, spec.endpoint_region(endpoint), name)
-        if found is None:
-            state.put("endpoints", name, None)
-            return "absent"
-        models = delete_endpoint_and_models(clients, found, deadline_s)
+        deleted = []
+        for region in endpoint_regions(spec, state, endpoint):
+            found = find_endpoint(clients, state, project, region, name)
+            if found is not None:
+                models = delete_endpoint_and_models(clients, found, deadline_s)
+                deleted.append(f"{found.endpoint_id} ({region}) and {models} model(s)")
         state.put("endpoints", name, None)
-        return f"deleted {found.endpoint_id} and {models} model(s)"
+        return f"deleted {', '.join(deleted)}" if deleted else "absent"
 
     def project_step() -> str:
         found = projects.get_project(clients, project)

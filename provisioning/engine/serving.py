@@ -1,5 +1,7 @@
 """Self-hosted endpoints: one Model Garden `:deploy` per spec endpoint, found again (never duplicated) by the
-operation saved in state, by its user-chosen endpoint id (the spec name), or by its display name and labels.
+operation saved in state, by its user-chosen endpoint id (the spec name), or by its display name and labels,
+in the region state recorded, its own region or a fallback region. A deploy that fails for GPU capacity or
+quota moves on to the next fallback region (provisioning/failover.py) after deleting what it left.
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from typing import TYPE_CHECKING
 from google.cloud import aiplatform_v1beta1 as v1beta1
 
 from provisioning.engine.labels import resource_labels, same_ignoring_expiry
+from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import GoogleApiError, ProvisionError
+from provisioning.failover import capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
 from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.serving import Container, serving_plan
-from provisioning.spec import EndpointSpec
+from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
     from provisioning.engine.apply import Apply
@@ -79,10 +83,10 @@ def deploy_request(
 def find_endpoint(
     clients: Clients, state: StateFile, project: str, region: str, name: str
 ) -> vertex.EndpointInfo | None:
-    """The spec endpoint `name`: by the name recorded in state, by its user id (the spec name), else by
-    display name. None when it does not exist."""
+    """The spec endpoint `name` in `region`: by the name recorded in state, by its user id (the spec name),
+    else by display name. None when it does not exist there."""
     recorded = state.get("endpoints", {}).get(name)
-    names = [recorded["name"]] if recorded else []
+    names = [recorded["name"]] if recorded and recorded["name"].split("/")[3] == region else []
     names.append(vertex.endpoint_name(project, region, name))
     for resource in names:
         found = vertex.get_endpoint(clients, resource)
@@ -92,29 +96,92 @@ def find_endpoint(
     return same_name[0] if same_name else None
 
 
+def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: EndpointSpec) -> list[str]:
+    """Where the endpoint may be: the region state recorded (after a failover), its own, the fallbacks."""
+    recorded = state.get("endpoints", {}).get(endpoint.name)
+    first = [recorded["name"].split("/")[3]] if recorded else []
+    return list(dict.fromkeys([*first, spec.endpoint_region(endpoint), *spec.fallback_regions]))
+
+
 def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
-    region = run.spec.endpoint_region(endpoint)
     key = f"endpoint:{endpoint.name}"
-    pending = run.state.operation(key)
-    found = None if pending else find_endpoint(run.clients, run.state, run.project, region, endpoint.name)
+    found = None
+    if run.state.operation(key) is None:
+        for region in endpoint_regions(run.spec, run.state, endpoint):
+            found = find_endpoint(run.clients, run.state, run.project, region, endpoint.name)
+            if found is not None:
+                break
     outcome = "deployed (exists)"
     if found is None:
+        found, outcome = deploy_with_failover(run, endpoint)
+    if not found.deployed_models:
+        found = wait_for_model(run, found)
+    wanted = resource_labels(run.spec, run.now)
+    if not same_ignoring_expiry(found.labels, wanted):
+        vertex.set_endpoint_labels(run.clients, found, {**found.labels, **_keep_expiry(found.labels, wanted)})
+    record = {
+        "name": found.name,
+        "region": found.location,
+        "endpoint_id": found.endpoint_id,
+        "dedicated_dns": found.dedicated_dns,
+        "models": [d.model for d in found.deployed_models],
+    }
+    run.state.put("endpoints", endpoint.name, record)
+    return f"{outcome}: {found.endpoint_id}" + (
+        "" if found.location == run.spec.region else f" in {found.location}"
+    )
+
+
+def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
+    """Deploy in the endpoint's region, then in each fallback region, until one has the GPUs.
+
+    State (`failover.<name>`) records the regions that failed and why, and the deploy's operation is kept
+    until a failed attempt is cleaned up: a run killed at any point resumes in the region of the saved
+    operation (or after the regions already tried) and never leaves a second endpoint behind."""
+    key = f"endpoint:{endpoint.name}"
+    tried: list[list[str]] = list(run.state.get("failover", {}).get(endpoint.name) or [])
+    done = {region for region, _ in tried}
+    pending = run.state.operation(key)
+    for choice in region_choices(run.spec, endpoint):
+        region = choice.region
+        if region in done or (pending is not None and region != pending.location):
+            continue
+        if choice.skip:
+            tried.append([region, choice.skip])
+            continue
         if pending is None:
-            request = deploy_request(run.project, region, endpoint, run.hf_tokens.get(endpoint.name))
-            machine = request.deploy_config.dedicated_resources.machine_spec
-            run.reporter.note(
-                key, f"deploying {endpoint.model} on {machine.machine_type} ({machine.accelerator_type.name})"
-            )
+            run.state.put("failover", endpoint.name, tried)
             try:
-                pending = vertex.deploy(run.clients, region, request, f"deploy {endpoint.name} in {region}")
+                pending = _start_deploy(run, endpoint, region, key)
             except GoogleApiError as error:
-                if error.status != "ALREADY_EXISTS":
+                why = capacity_failure(error)
+                if not why:
                     raise
-                pending = None
-            if pending is not None:
-                run.state.save_operation(key, pending)
+                tried.append([region, f"{why}: {error.why}"])
+                _clean_up_attempt(run, region, endpoint.name)
+                continue
         if pending is not None:
-            op = run.finish(key, pending, f"deploy endpoint {endpoint.name}")
+            run.reporter.note(key, f"waiting on {pending.name}")
+            try:
+                op = operations.wait(
+                    run.clients,
+                    pending,
+                    f"deploy endpoint {endpoint.name} in {region}",
+                    deadline_s=run.deadline_s,
+                )
+            except GoogleApiError as error:
+                why = capacity_failure(error)
+                if not why:
+                    run.state.save_operation(key, None)
+                    raise
+                run.reporter.note(key, f"{region}: {why}; cleaning up")
+                _clean_up_attempt(run, region, endpoint.name, pending)
+                tried.append([region, f"{why}: {error.why}"])
+                run.state.put("failover", endpoint.name, tried)
+                run.state.save_operation(key, None)
+                pending = None
+                continue
+            run.state.save_operation(key, None)
             name = str(op.response.get("endpoint", "")) or vertex.endpoint_name(
                 run.project, region, endpoint.name
             )
@@ -127,20 +194,56 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
                 "Vertex AI returned no endpoint for it",
                 f"list endpoints: `gcloud ai endpoints list --region {region} --project {run.project}`",
             )
-        outcome = "deployed"
-    if not found.deployed_models:
-        found = wait_for_model(run, found)
-    wanted = resource_labels(run.spec, run.now)
-    if not same_ignoring_expiry(found.labels, wanted):
-        vertex.set_endpoint_labels(run.clients, found, {**found.labels, **_keep_expiry(found.labels, wanted)})
-    record = {
-        "name": found.name,
-        "endpoint_id": found.endpoint_id,
-        "dedicated_dns": found.dedicated_dns,
-        "models": [d.model for d in found.deployed_models],
-    }
-    run.state.put("endpoints", endpoint.name, record)
-    return f"{outcome}: {found.endpoint_id}"
+        run.state.put("failover", endpoint.name, None)
+        moved = "; ".join(f"{r}: {why}" for r, why in tried)
+        return found, "deployed" + (f" in {region} after failover ({moved})" if tried else "")
+    run.state.put("failover", endpoint.name, None)  # a later apply starts again from the first region
+    regions = [r for r, _ in tried]
+    raise ProvisionError(
+        f"endpoint {endpoint.name}: no region could take the deploy (tried {', '.join(regions)})",
+        "; ".join(f"{r}: {why}" for r, why in tried),
+        "add regions offering the GPU to fallback_regions, request serving GPU quota "
+        f"(https://console.cloud.google.com/iam-admin/quotas?project={run.project}), or apply again later "
+        "(stockouts pass)",
+    )
+
+
+def _start_deploy(
+    run: Apply, endpoint: EndpointSpec, region: str, key: str
+) -> operations.OperationRef | None:
+    """Start the Model Garden deploy in `region` and save its operation; None when it already exists."""
+    request = deploy_request(run.project, region, endpoint, run.hf_tokens.get(endpoint.name))
+    machine = request.deploy_config.dedicated_resources.machine_spec
+    run.reporter.note(
+        key,
+        f"deploying {endpoint.model} on {machine.machine_type} ({machine.accelerator_type.name}) in {region}",
+    )
+    try:
+        pending = vertex.deploy(run.clients, region, request, f"deploy {endpoint.name} in {region}")
+    except GoogleApiError as error:
+        if error.status != "ALREADY_EXISTS":
+            raise
+        return None
+    run.state.save_operation(key, pending)
+    return pending
+
+
+def _clean_up_attempt(
+    run: Apply, region: str, name: str, failed: operations.OperationRef | None = None
+) -> None:
+    """Delete what a failed deploy left in `region`: the endpoint it created, if nothing is deployed on it
+    (never someone's serving endpoint), and the model it uploaded (the operation's metadata names it)."""
+    found = find_endpoint(run.clients, run.state, run.project, region, name)
+    if found is not None and not found.deployed_models:
+        delete_endpoint_and_models(run.clients, found, run.deadline_s)
+    if failed is None:
+        return
+    model_id = operations.get_operation(run.clients, failed, f"read {failed.name}").metadata.get("modelId")
+    if model_id:
+        model = f"projects/{run.project}/locations/{region}/models/{model_id}"
+        ref = vertex.delete_model(run.clients, model)
+        if ref is not None:
+            operations.wait(run.clients, ref, f"delete model {model}", deadline_s=run.deadline_s)
 
 
 def _keep_expiry(current: dict[str, str], wanted: dict[str, str]) -> dict[str, str]:

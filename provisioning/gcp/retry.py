@@ -54,10 +54,18 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, _DROPPED):
         return True
     if isinstance(error, core_exceptions.GoogleAPICallError):
+        if allocation_quota(error):
+            return False
         return error.code in _RETRYABLE_HTTP or isinstance(error, core_exceptions.ServiceUnavailable)
     if isinstance(error, httpx.HTTPStatusError):
         return error.response.status_code in _RETRYABLE_HTTP
     return False
+
+
+def allocation_quota(error: core_exceptions.GoogleAPICallError) -> bool:
+    """A 429 for an allocation quota (GPUs held by deployments, gcp-wire.md §4d): waiting does not free it,
+    so it is not retried (apply tries the next fallback region instead)."""
+    return error.code == 429 and "the following quotas are exceeded" in str(error.message).lower()
 
 
 def retry_after(error: BaseException) -> float | None:

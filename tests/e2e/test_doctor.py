@@ -4,6 +4,7 @@ sends a mutating call (the emulator's request log is the witness)."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -126,28 +127,75 @@ def test_existing_healthy_project_reads_quota_limit_minus_usage(emulator_env: Em
     assert report.read_calls <= 15
 
 
-def test_quota_zero_fails_and_ranks_fallbacks(emulator_env: EmulatorProcess) -> None:
-    seed_project(emulator_env)
-    emulator_env.seed(
+def seed_l4_limits(emulator: EmulatorProcess, limits: dict[str, int]) -> None:
+    emulator.seed(
         {
             "quotas": [
                 {
                     "name": L4_QUOTA,
                     "service": "aiplatform.googleapis.com",
                     "metric": L4_METRIC,
-                    "limits": {"us-central1": 0, "europe-west4": 4},
+                    "limits": limits,
                     "default": 0,
                 }
             ]
         }
     )
+
+
+def test_quota_zero_fails_and_ranks_fallbacks(emulator_env: EmulatorProcess) -> None:
+    seed_project(emulator_env)
+    seed_l4_limits(emulator_env, {"us-central1": 0, "us-west1": 4})  # us-west1 is not a spec fallback
     report = doctor(emulator_env, spec_with())
     quota = finding(report, "quota:us-central1:NVIDIA_L4")
     assert quota.status is Status.FAIL
     assert report.exit_code == 1
-    # europe-west4 (a spec fallback with 4 free) ranks ahead of us-east4 (fallback, 0 free)
-    assert quota.evidence.index("europe-west4 (4 free of 4)") < quota.evidence.index("us-east4 (0 free of 0)")
+    # us-west1 (4 free) ranks ahead of us-east4 (a spec fallback, but 0 free)
+    assert quota.evidence.index("us-west1 (4 free of 4)") < quota.evidence.index("us-east4 (0 free of 0)")
     assert f"--quota-id={L4_QUOTA}" in quota.fix
+
+
+def test_quota_zero_with_a_fallback_that_has_quota_warns_of_the_failover(
+    emulator_env: EmulatorProcess,
+) -> None:
+    seed_project(emulator_env)
+    seed_l4_limits(emulator_env, {"us-central1": 0, "europe-west4": 4})
+    report = doctor(emulator_env, spec_with())
+    quota = finding(report, "quota:us-central1:NVIDIA_L4")
+    assert quota.status is Status.WARN
+    assert "apply will fail over to europe-west4 (4 free of 4" in quota.evidence
+    assert report.exit_code == 0
+
+    plan = CliRunner().invoke(app, ["plan", "--spec", str(REPO / "examples" / "dev.yaml"), "--json"])
+    assert plan.exit_code == 0, plan.output
+    steps = {s["id"]: s for s in json.loads(plan.output)["steps"]}
+    predicted = steps["endpoint:llama-8b-vllm"]["predicted"]
+    assert any("apply will fail over to europe-west4" in f["evidence"] for f in predicted)
+
+
+def test_gpu_absent_in_region_with_a_fallback_that_has_it_warns_of_the_failover(
+    emulator_env: EmulatorProcess,
+) -> None:
+    seed_project(emulator_env)
+    emulator_env.seed(
+        {
+            "quotas": [
+                {
+                    "name": "CustomModelServingH100GPUsPerProjectPerRegion",
+                    "service": "aiplatform.googleapis.com",
+                    "metric": "aiplatform.googleapis.com/custom_model_serving_nvidia_h100_gpus",
+                    "limits": {"us-east4": 2},
+                    "default": 0,
+                }
+            ]
+        }
+    )
+    # europe-west1 offers no H100 (catalog); the spec's first fallback us-east4 has it, with quota
+    spec = spec_with(region="europe-west1", endpoints=[endpoint(machine_type="a3-highgpu-1g")])
+    report = doctor(emulator_env, spec)
+    gpu = finding(report, "gpu-region:llama-8b-vllm")
+    assert gpu.status is Status.WARN
+    assert "apply will fail over to us-east4 (2 free of 2" in gpu.evidence
 
 
 def test_usage_at_limit_fails(emulator_env: EmulatorProcess) -> None:

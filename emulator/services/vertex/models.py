@@ -10,7 +10,8 @@ Store collections (keys start with the project number, so one project's document
 A deployment (an entry of "deployments", keyed by deployed model id) holds the DeployedModel JSON, whether its
 deploy operation has finished ("ready"), the chat behaviour ("family", "served_model") and the GPUs it holds
 ("quota"). Only ready deployments appear in the endpoint's `deployedModels`. GPU serving quota is taken when a
-deploy is accepted and given back when the undeploy finishes (or the deploy fails).
+deploy is accepted and given back when the undeploy finishes (or the deploy fails). Regional GPU capacity
+(stockouts, `capacity.py`) is checked when the deploy operation finishes.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from emulator import guards
 from emulator.errors import ApiError, already_exists, failed_precondition, invalid_argument, not_found
 from emulator.operations import finisher, timestamp
+from emulator.services.vertex import capacity
 from emulator.services.vertex.catalog import MachineSpec, PublisherModel, machines, model_garden_container
 
 if TYPE_CHECKING:
@@ -472,6 +474,14 @@ def _complete_deployment(
             "ABORTED", f"Endpoint {place.parent}/endpoints/{endpoint_id} changed during the deploy."
         )
     deployment = record["deployments"][deployed_id]
+    try:
+        capacity.check_capacity(state, place.location, deployment)
+    except ApiError:
+        # a stockout: the replicas were never placed; the endpoint stays, empty, as on Google
+        del record["deployments"][deployed_id]
+        _give_back(state, place, deployment["quota"])
+        _save_endpoint(state, place, endpoint_id, record)
+        raise
     deployment["ready"] = True
     split = deployment.pop("traffic_split", None)
     endpoint = record["endpoint"]
