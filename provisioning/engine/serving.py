@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from google.cloud import aiplatform_v1beta1 as v1beta1
 
-from provisioning.engine.labels import resource_labels, same_ignoring_expiry
+from provisioning.engine.labels import keep_expiry, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
@@ -118,7 +118,7 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
         found = wait_for_model(run, found)
     wanted = resource_labels(run.spec, run.now)
     if not same_ignoring_expiry(found.labels, wanted):
-        vertex.set_endpoint_labels(run.clients, found, {**found.labels, **_keep_expiry(found.labels, wanted)})
+        vertex.set_endpoint_labels(run.clients, found, keep_expiry(found.labels, wanted))
     record = {
         "name": found.name,
         "region": found.location,
@@ -244,14 +244,6 @@ def _clean_up_attempt(
         ref = vertex.delete_model(run.clients, model)
         if ref is not None:
             operations.wait(run.clients, ref, f"delete model {model}", deadline_s=run.deadline_s)
-
-
-def _keep_expiry(current: dict[str, str], wanted: dict[str, str]) -> dict[str, str]:
-    """Our labels, keeping an existing expires-at: re-applying must not postpone the reaping."""
-    merged = dict(wanted)
-    if "expires-at" in current:
-        merged["expires-at"] = current["expires-at"]
-    return merged
 
 
 def wait_for_model(run: Apply, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:
