@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 from google.cloud import aiplatform_v1, aiplatform_v1beta1, billing_v1, resourcemanager_v3, service_usage_v1
 
+from provisioning.errors import GoogleApiError
 from provisioning.gcp import retry
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.errors import register_secret
@@ -98,6 +99,17 @@ class Clients:
             return response.json() if response.content else {}
 
         return retry.call(once, what, project=project, policy=self.policy)
+
+    def get_or_none(
+        self, service: str, path: str, what: str, *, location: str | None = None, project: str | None = None
+    ) -> Any:
+        """A REST read that answers None when the resource does not exist (HTTP 404)."""
+        try:
+            return self.rest("GET", service, path, what, location=location, project=project)
+        except GoogleApiError as error:
+            if error.status_code == 404:
+                return None
+            raise
 
     def _send(
         self, method: str, url: str, json: Any, params: dict[str, str] | None, *, refresh: bool

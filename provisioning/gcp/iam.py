@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioning.errors import GoogleApiError
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.operations import OperationRef
 
@@ -16,18 +15,12 @@ def service_account_email(account_id: str, project: str) -> str:
 
 def get_service_account(clients: Clients, project: str, account_id: str) -> dict[str, object] | None:
     email = service_account_email(account_id, project)
-    try:
-        found: dict[str, object] = clients.rest(
-            "GET",
-            "iam",
-            f"/v1/projects/{project}/serviceAccounts/{email}",
-            f"read service account {email}",
-            project=project,
-        )
-    except GoogleApiError as error:
-        if error.status_code == 404:
-            return None
-        raise
+    found: dict[str, object] | None = clients.get_or_none(
+        "iam",
+        f"/v1/projects/{project}/serviceAccounts/{email}",
+        f"read service account {email}",
+        project=project,
+    )
     return found
 
 
@@ -50,12 +43,7 @@ def create_service_account(
 
 # -- Workload Identity Federation: pools and providers (create is a long-running operation) ----------------
 def _get_or_none(clients: Clients, name: str, what: str, project: str) -> dict[str, Any] | None:
-    try:
-        found: dict[str, Any] = clients.rest("GET", "iam", f"/v1/{name}", what, project=project)
-    except GoogleApiError as error:
-        if error.status_code == 404:
-            return None
-        raise
+    found: dict[str, Any] | None = clients.get_or_none("iam", f"/v1/{name}", what, project=project)
     return found
 
 

@@ -21,18 +21,12 @@ LOOKUP_LOCATION = "us-central1"  # publisher models are global resources; any re
 
 def get_publisher_model(clients: Clients, publisher_model: str) -> dict[str, Any] | None:
     """The PublisherModel (`publishers/P/models/M[@V]`), or None when Model Garden does not know it."""
-    try:
-        found: dict[str, Any] = clients.rest(
-            "GET",
-            "aiplatform",
-            f"/v1beta1/{publisher_model}",
-            f"read publisher model {publisher_model}",
-            location=LOOKUP_LOCATION,
-        )
-    except GoogleApiError as error:
-        if error.status_code == 404:
-            return None
-        raise
+    found: dict[str, Any] | None = clients.get_or_none(
+        "aiplatform",
+        f"/v1beta1/{publisher_model}",
+        f"read publisher model {publisher_model}",
+        location=LOOKUP_LOCATION,
+    )
     return found
 
 
