@@ -48,7 +48,7 @@ def markdown(figures: list[Figure], command: str, load: tuple[float, float, floa
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
     ]
-    lines += ["| " + " | ".join(f.row()) + " |" for f in figures]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in f.row()) + " |" for f in figures]
     return "\n".join(lines) + "\n"
 
 
