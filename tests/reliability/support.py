@@ -120,13 +120,9 @@ def write_dev_spec(directory: Path) -> Path:
     return path
 
 
-def apply_until(
-    spec: Path, cwd: Path, stop: Callable[[dict[str, Any]], bool], env: dict[str, str], timeout: float = 120
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Run `provision apply --json` and SIGKILL it as soon as an event satisfies `stop`.
-
-    Returns the events read and the exit code (None when it was killed, i.e. `stop` matched)."""
-    process = subprocess.Popen(
+def start_apply(spec: Path, cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`provision apply --json` as a subprocess whose stdout yields one JSON event per line."""
+    return subprocess.Popen(
         cli_argv("apply", "--spec", str(spec), "--json"),
         cwd=cwd,
         env=env,
@@ -134,6 +130,15 @@ def apply_until(
         stderr=subprocess.DEVNULL,
         text=True,
     )
+
+
+def apply_until(
+    spec: Path, cwd: Path, stop: Callable[[dict[str, Any]], bool], env: dict[str, str], timeout: float = 120
+) -> tuple[list[dict[str, Any]], int | None]:
+    """Run `provision apply --json` and SIGKILL it as soon as an event satisfies `stop`.
+
+    Returns the events read and the exit code (None when it was killed, i.e. `stop` matched)."""
+    process = start_apply(spec, cwd, env)
     assert process.stdout is not None
     seen: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,8 +17,8 @@ from tests.reliability.support import (
     World,
     apply_env,
     assert_one_of_each,
-    cli_argv,
     run_cli,
+    start_apply,
     write_dev_spec,
 )
 
@@ -37,14 +36,7 @@ def test_emulator_restart_during_deploy_converges(tmp_path: Path) -> None:
         port = str(urlsplit(first.url).port)
         env = apply_env(PROVISION_API_ENDPOINT=first.url, CLOUDSDK_AUTH_ACCESS_TOKEN="restart-test-token")
         spec = write_dev_spec(tmp_path)
-        apply = subprocess.Popen(
-            cli_argv("apply", "--spec", str(spec), "--json"),
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
+        apply = start_apply(spec, tmp_path, env)
         assert apply.stdout is not None
         restarted = False
         for line in apply.stdout:

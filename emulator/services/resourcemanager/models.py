@@ -175,17 +175,31 @@ def delete_project(state: EmulatorState, id_or_number: str) -> dict[str, Any]:
         if project is None or project["state"] != "ACTIVE":
             raise caller_cannot_see()
         now = timestamp(state.now())
-        project.update(state="DELETE_REQUESTED", deleteTime=now, updateTime=now)
-        project["etag"] = etag_of(wire({**project, "etag": ""}))
-        state.store.put(PROJECTS, project["projectId"], project)
-        return state.operations.start(
-            name=crm_operation_name(),
-            kind="project.delete",
-            finisher="crm.project_snapshot",
-            args={"projectId": project["projectId"]},
-            response_type="google.cloud.resourcemanager.v3.Project",
-            metadata_type="google.cloud.resourcemanager.v3.DeleteProjectMetadata",
-        )
+        project.update(state="DELETE_REQUESTED", deleteTime=now)
+        return _save_changed(state, project, now, "project.delete", "DeleteProjectMetadata")
+
+
+def _save_changed(
+    state: EmulatorState,
+    project: dict[str, Any],
+    now: str,
+    kind: str,
+    metadata: str,
+    base_seconds: float | None = None,
+) -> dict[str, Any]:
+    """Store a changed project (updateTime `now`, new etag) and start the operation returning its snapshot."""
+    project["updateTime"] = now
+    project["etag"] = etag_of(wire({**project, "etag": ""}))
+    state.store.put(PROJECTS, project["projectId"], project)
+    return state.operations.start(
+        name=crm_operation_name(),
+        kind=kind,
+        finisher="crm.project_snapshot",
+        args={"projectId": project["projectId"]},
+        response_type="google.cloud.resourcemanager.v3.Project",
+        metadata_type=f"google.cloud.resourcemanager.v3.{metadata}",
+        base_seconds=base_seconds,
+    )
 
 
 @finisher("crm.project_snapshot")
@@ -212,18 +226,8 @@ def update_project(
                 project["labels"] = _check_labels(body.get("labels", {}))
             else:
                 raise errors.invalid_argument(f"Field '{field}' cannot be updated.", "update_mask")
-        project["updateTime"] = timestamp(state.now())
-        project["etag"] = etag_of(wire({**project, "etag": ""}))
-        state.store.put(PROJECTS, project["projectId"], project)
-        return state.operations.start(
-            name=crm_operation_name(),
-            kind="project.update",
-            finisher="crm.project_snapshot",
-            args={"projectId": project["projectId"]},
-            response_type="google.cloud.resourcemanager.v3.Project",
-            metadata_type="google.cloud.resourcemanager.v3.UpdateProjectMetadata",
-            base_seconds=1.0,
-        )
+        now = timestamp(state.now())
+        return _save_changed(state, project, now, "project.update", "UpdateProjectMetadata", base_seconds=1.0)
 
 
 _QUERY_TERM = re.compile(r"^(?P<field>[A-Za-z_.\-]+)[:=](?P<value>.+)$")
