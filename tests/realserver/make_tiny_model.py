@@ -2,12 +2,19 @@
 
 No hub download: a byte-level BPE tokenizer is trained on one sentence, and the weights are random, so the
 served text is noise; the smoke checks look at shapes, order, timing and counts, never content.
+
+Two things keep that noise usable. The weights come from a fixed seed, so every run serves the same model.
+The generation config suppresses every token that does not decode to printable ASCII on its own: the
+special tokens, and the lone bytes of multi-byte UTF-8 characters. Without it, some random draws emit only
+partial characters. `transformers serve` then holds them back from the stream, waiting for the rest of the
+character, and the stream carries no text at all.
 """
 
 import sys
 
+import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 
 def main(directory: str) -> None:
@@ -40,7 +47,22 @@ def main(directory: str) -> None:
         eos_token_id=2,
         pad_token_id=2,
     )
-    LlamaForCausalLM(config).save_pretrained(directory)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    model.generation_config = GenerationConfig(
+        bos_token_id=1, eos_token_id=2, pad_token_id=2, suppress_tokens=_non_text_tokens(fast)
+    )
+    model.save_pretrained(directory)
+
+
+def _non_text_tokens(fast: PreTrainedTokenizerFast) -> list[int]:
+    """Ids whose text alone is not printable ASCII (specials decode to "" here, so they are caught too)."""
+    texts = {token_id: fast.decode([token_id], skip_special_tokens=True) for token_id in range(len(fast))}
+    return [token_id for token_id, text in texts.items() if not _printable_ascii(text)]
+
+
+def _printable_ascii(text: str) -> bool:
+    return bool(text) and text.isascii() and text.isprintable()
 
 
 if __name__ == "__main__":
