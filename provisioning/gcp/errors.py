@@ -16,6 +16,7 @@ import httpx
 from google.api_core import exceptions as core_exceptions
 
 from provisioning.errors import GoogleApiError
+from provisioning.redaction import mask
 
 _HTTP_TO_STATUS = {
     400: "INVALID_ARGUMENT",
@@ -56,17 +57,15 @@ _secrets_lock = threading.Lock()
 
 def register_secret(value: str | None) -> None:
     """Mask `value` in every error message built from now on (HF tokens, access tokens)."""
-    if value and len(value) >= 4:
+    if value:
         with _secrets_lock:
             _secrets.add(value)
 
 
 def redact(text: str) -> str:
     with _secrets_lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+        secrets = tuple(_secrets)
+    return mask(text, secrets)
 
 
 @dataclass(frozen=True)

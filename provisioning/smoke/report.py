@@ -1,5 +1,5 @@
 """The smoke report for people (a rich table) and machines (JSON, JUnit XML). Every string that leaves goes
-through `scrub`, so a token that found its way into a server's error message is still never written."""
+through `mask_all`, so a token that found its way into a server's error message is still never written."""
 
 from __future__ import annotations
 
@@ -14,23 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from provisioning.errors import EXIT_FINDINGS, EXIT_OK
+from provisioning.redaction import mask, mask_all
 from provisioning.smoke.load import LoadReport
 from provisioning.smoke.results import CheckResult
-
-REDACTED = "[REDACTED]"
-
-
-def scrub(value: Any, secrets: set[str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v, secrets) for v in value]
-    return value
 
 
 @dataclass
@@ -59,7 +45,7 @@ class SmokeReport:
             "results": [r.to_dict() for r in self.results],
             "load": {name: report.to_dict() for name, report in self.load.items()},
         }
-        return scrub(data, self.secrets)  # type: ignore[no-any-return]
+        return mask_all(data, self.secrets)  # type: ignore[no-any-return]
 
 
 def write_json(report: SmokeReport, path: str | os.PathLike[str]) -> None:
@@ -81,11 +67,11 @@ def write_junit(report: SmokeReport, path: str | os.PathLike[str]) -> None:
             suite, "testcase", classname=f"smoke.{r.target}", name=r.check, time=f"{r.seconds:.4f}"
         )
         total += r.seconds
-        message = scrub(r.message, report.secrets)
+        message = mask(r.message, report.secrets)
         if r.blocks:
             failures += 1
             failure = ET.SubElement(case, "failure", message=message or "failed", type=r.status)
-            failure.text = json.dumps(scrub(r.evidence, report.secrets), indent=1)
+            failure.text = json.dumps(mask_all(r.evidence, report.secrets), indent=1)
         elif r.status != "pass":
             skipped += 1
             label = "optional check failed: " if r.status == "fail" else ""
@@ -117,7 +103,7 @@ def print_table(report: SmokeReport, console: Console) -> None:
         table.add_column(column, overflow="fold")
     for r in report.results:
         style = _STYLE[r.status]
-        detail = scrub(r.message or _headline(r), report.secrets)
+        detail = mask(r.message or _headline(r), report.secrets)
         table.add_row(
             r.target,
             r.check,
