@@ -1,7 +1,8 @@
 """ServingEndpoint: one self-deployed open model on a dedicated Vertex AI endpoint (Model Garden deploy).
 
 pulumi-gcp 10.2 gives this resource no labels field on the endpoint; `deploy_config.system_labels` is the
-only label map it sends, so our labels (expires-at included, which reap and the policy rely on) go there.
+only label map it sends, so our labels (expires-at included, which the policy relies on) go there; Vertex
+keeps them on the deployed model, where `provision reap` looks when an endpoint carries no labels of ours.
 It also exposes no dedicated DNS, so the DNS is read back with `gcp.vertex.AiEndpoint.get` (a read of the
 endpoint the deploy created, never managed or deleted by this stack).
 """

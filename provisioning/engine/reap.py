@@ -2,6 +2,10 @@
 
 Looks only at endpoints labelled managed-by=provision, in every region the spec uses (or the catalog's regions
 for `--projects`). `dry_run` lists and changes nothing.
+
+The Pulumi program cannot label the endpoint itself (pulumi-gcp's AiEndpointWithModelGardenDeployment has no
+endpoint labels), so its labels travel in `deploy_config.system_labels`, which Vertex keeps on the deployed
+model (DeployedModel.systemLabels). An endpoint without our labels is judged by those of its deployed models.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def parse_project_ids(text: str) -> list[str]:
     return ids
 
 
+def lifetime_labels(endpoint: vertex.EndpointInfo) -> dict[str, str]:
+    """The labels that say whether we manage `endpoint` and until when ({} when we do not manage it): the
+    endpoint's own (the CLI engine's), else a deployed model's system labels (the Pulumi program's)."""
+    candidates = [endpoint.labels, *(d.system_labels for d in endpoint.deployed_models)]
+    return next((labels for labels in candidates if labels.get(MANAGED_BY) == MANAGED_BY_VALUE), {})
+
+
 def reap(
     connection: Connection,
     targets: list[tuple[str, list[str]]],
@@ -64,15 +75,15 @@ def reap(
     clients = Clients(connection)
     try:
         expired = [
-            (project, endpoint)
+            (project, endpoint, labels)
             for project, regions in targets
             for region in regions
-            for endpoint in vertex.list_endpoints(clients, project, region, {MANAGED_BY: MANAGED_BY_VALUE})
-            if is_expired(endpoint.labels, moment)
+            for endpoint in vertex.list_endpoints(clients, project, region)
+            if (labels := lifetime_labels(endpoint)) and is_expired(labels, moment)
         ]
 
-        def handle(item: tuple[str, vertex.EndpointInfo]) -> Expired:
-            project, endpoint = item
+        def handle(item: tuple[str, vertex.EndpointInfo, dict[str, str]]) -> Expired:
+            project, endpoint, labels = item
             count = len(endpoint.deployed_models)
             if not count:
                 action = "nothing deployed"
@@ -81,7 +92,7 @@ def reap(
             else:
                 undeploy_all(clients, endpoint, deadline_s)
                 action = "undeployed"
-            return Expired(project, endpoint.name, endpoint.labels[EXPIRES_AT], count, action)
+            return Expired(project, endpoint.name, labels[EXPIRES_AT], count, action)
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(handle, expired))

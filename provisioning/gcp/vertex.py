@@ -20,6 +20,7 @@ class DeployedModelInfo:
     id: str
     model: str  # projects/P/locations/L/models/ID
     display_name: str = ""
+    system_labels: dict[str, str] = field(default_factory=dict)  # where a Pulumi-made deployment's labels are
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def _endpoint_info(endpoint: aiplatform_v1.Endpoint) -> EndpointInfo:
         labels=dict(endpoint.labels),
         dedicated_dns=endpoint.dedicated_endpoint_dns,
         deployed_models=tuple(
-            DeployedModelInfo(d.id, d.model, d.display_name) for d in endpoint.deployed_models
+            DeployedModelInfo(d.id, d.model, d.display_name, dict(d.system_labels))
+            for d in endpoint.deployed_models
         ),
     )
 

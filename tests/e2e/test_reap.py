@@ -4,6 +4,7 @@ left alone."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,51 @@ def test_reap_undeploys_expired_endpoints_only(engine_env: EmulatorProcess, tmp_
     assert all("/endpoints/stale:" in m for m in mutating(engine_env))
     again = provision("reap", "--projects", PROJECT, "--json")
     assert [r["action"] for r in _rows(again.output)] == ["nothing deployed"]
+
+
+def _deploy_as_pulumi_does(
+    emulator: EmulatorProcess, endpoint_id: str, system_labels: dict[str, str]
+) -> None:
+    """The Model Garden deploy pulumi-gcp sends: no endpoint labels, ours in deployConfig.systemLabels."""
+    body = {
+        "publisherModelName": "publishers/openai/models/gpt-oss@gpt-oss-20b",
+        "endpointConfig": {"endpointUserId": endpoint_id},
+        "deployConfig": {
+            "dedicatedResources": {
+                "machineSpec": {
+                    "machineType": "g2-standard-12",
+                    "acceleratorType": "NVIDIA_L4",
+                    "acceleratorCount": 1,
+                },
+                "minReplicaCount": 1,
+                "maxReplicaCount": 1,
+            },
+            **({"systemLabels": system_labels} if system_labels else {}),
+        },
+    }
+    operation = google(emulator, "POST", f"/v1beta1/projects/{PROJECT}/locations/us-central1:deploy", body)
+    deadline = time.monotonic() + 30
+    while not operation.get("done") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        operation = google(emulator, "GET", f"/v1beta1/{operation['name']}")
+    assert operation.get("done") and "error" not in operation, operation
+
+
+def test_reap_finds_pulumi_made_endpoints_by_their_deployed_model_labels(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    _applied(engine_env, tmp_path)
+    _deploy_as_pulumi_does(engine_env, "pulumi-stale", {"managed-by": "provision", "expires-at": PAST})
+    _deploy_as_pulumi_does(
+        engine_env, "pulumi-fresh", {"managed-by": "provision", "expires-at": "20991231t000000z"}
+    )
+    _deploy_as_pulumi_does(engine_env, "someone-elses", {"expires-at": PAST})  # not ours: never touched
+
+    result = provision("reap", "--projects", PROJECT, "--json")
+
+    assert result.exit_code == 0, result.output
+    reaped = {r["endpoint"].rsplit("/", 1)[-1]: r["action"] for r in _rows(result.output)}
+    assert reaped == {"stale": "undeployed", "pulumi-stale": "undeployed"}
+    deployed = _deployed(engine_env)
+    assert deployed["pulumi-stale"] == 0
+    assert deployed["pulumi-fresh"] == 1 and deployed["someone-elses"] == 1 and deployed["fresh"] == 1

@@ -803,6 +803,9 @@ def model_garden_deploy(
             "dedicatedResources": _dedicated_json(
                 spec, minimum, maximum, bool((deploy_config.get("dedicatedResources") or {}).get("spot"))
             ),
+            # UNCONFIRMED: that Vertex keeps the caller's deployConfig.systemLabels on the DeployedModel
+            # (both fields exist in the discovery document; the docs call them Google-managed).
+            **({"systemLabels": dict(labels)} if (labels := deploy_config.get("systemLabels")) else {}),
         }
         record = _endpoint_record(state, place, endpoint_id)
         deployed_id = _add_deployment(
