@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from emulator.testing import EmulatorProcess
+from tests.e2e.vertex_support import l4_deploy_body
 
 pytestmark = pytest.mark.e2e
 
@@ -24,22 +25,7 @@ SEED = {
         }
     ]
 }
-DEPLOY = {
-    "publisherModelName": "publishers/meta/models/llama3-1@llama-3.1-8b-instruct",
-    "modelConfig": {"acceptEula": True},
-    "endpointConfig": {"endpointDisplayName": "unpolled", "endpointUserId": "unpolled-ep"},
-    "deployConfig": {
-        "dedicatedResources": {
-            "machineSpec": {
-                "machineType": "g2-standard-12",
-                "acceleratorType": "NVIDIA_L4",
-                "acceleratorCount": 1,
-            },
-            "minReplicaCount": 1,
-            "maxReplicaCount": 1,
-        }
-    },
-}
+DEPLOY = l4_deploy_body(endpoint_config={"endpointDisplayName": "unpolled", "endpointUserId": "unpolled-ep"})
 
 
 def test_deployment_shows_on_the_endpoint_without_polling_its_operation(

@@ -4,7 +4,6 @@ left alone."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.e2e.engine_support import (
     mutating,
     provision,
 )
+from tests.e2e.vertex_support import deploy_and_wait, l4_deploy_body
 
 PROJECT = "acme-reap-test"
 PAST = "20200101t000000z"
@@ -101,28 +101,9 @@ def _deploy_as_pulumi_does(
     emulator: EmulatorProcess, endpoint_id: str, system_labels: dict[str, str]
 ) -> None:
     """The Model Garden deploy pulumi-gcp sends: no endpoint labels, ours in deployConfig.systemLabels."""
-    body = {
-        "publisherModelName": "publishers/openai/models/gpt-oss@gpt-oss-20b",
-        "endpointConfig": {"endpointUserId": endpoint_id},
-        "deployConfig": {
-            "dedicatedResources": {
-                "machineSpec": {
-                    "machineType": "g2-standard-12",
-                    "acceleratorType": "NVIDIA_L4",
-                    "acceleratorCount": 1,
-                },
-                "minReplicaCount": 1,
-                "maxReplicaCount": 1,
-            },
-            **({"systemLabels": system_labels} if system_labels else {}),
-        },
-    }
-    operation = google(emulator, "POST", f"/v1beta1/projects/{PROJECT}/locations/us-central1:deploy", body)
-    deadline = time.monotonic() + 30
-    while not operation.get("done") and time.monotonic() < deadline:
-        time.sleep(0.05)
-        operation = google(emulator, "GET", f"/v1beta1/{operation['name']}")
-    assert operation.get("done") and "error" not in operation, operation
+    body = l4_deploy_body(endpoint_config={"endpointUserId": endpoint_id}, systemLabels=system_labels)
+    operation = deploy_and_wait(emulator, body, parent=f"projects/{PROJECT}/locations/us-central1")
+    assert "error" not in operation, operation
 
 
 def test_reap_finds_pulumi_made_endpoints_by_their_deployed_model_labels(

@@ -7,22 +7,16 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import aiplatform_v1beta1
 
-from tests.e2e.vertex_support import PARENT, endpoint_client, model_garden_client, rest, seed_project
+from tests.e2e.vertex_support import (
+    PARENT,
+    deploy_and_wait,
+    endpoint_client,
+    l4_deploy_body,
+    model_garden_client,
+    seed_project,
+)
 
-BODY = {
-    "publisherModelName": "publishers/meta/models/llama3-1@llama-3.1-8b-instruct",
-    "modelConfig": {"acceptEula": True},
-    "deployConfig": {
-        "dedicatedResources": {
-            "machineSpec": {
-                "machineType": "g2-standard-12",
-                "acceleratorType": "NVIDIA_L4",
-                "acceleratorCount": 1,
-            },
-            "minReplicaCount": 1,
-        }
-    },
-}
+BODY = l4_deploy_body()
 
 
 @pytest.fixture
@@ -32,15 +26,7 @@ def vertex(emulator_env):
 
 
 def _deploy(vertex, user_id: str) -> dict:
-    started = rest(
-        vertex, "POST", f"/v1/{PARENT}:deploy", {**BODY, "endpointConfig": {"endpointUserId": user_id}}
-    )
-    assert started.status_code == 200, started.text
-    for _ in range(200):
-        op = rest(vertex, "GET", f"/v1/{started.json()['name']}").json()
-        if op["done"]:
-            return op
-    raise AssertionError("deploy operation never finished")
+    return deploy_and_wait(vertex, {**BODY, "endpointConfig": {"endpointUserId": user_id}})
 
 
 def test_capacity_is_unlimited_unless_seeded(vertex):

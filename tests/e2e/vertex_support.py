@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -16,6 +17,36 @@ PARENT = f"projects/{PROJECT}/locations/{REGION}"
 OPEN_BILLING = "billingAccounts/012345-6789AB-CDEF01"
 TOKEN = "emulator-test-token"
 FAST_LRO = 0.0001  # a 20-minute deploy takes 0.12 s
+LLAMA = "publishers/meta/models/llama3-1@llama-3.1-8b-instruct"
+ONE_L4 = {
+    "machineSpec": {"machineType": "g2-standard-12", "acceleratorType": "NVIDIA_L4", "acceleratorCount": 1},
+    "minReplicaCount": 1,
+    "maxReplicaCount": 1,
+}
+
+
+def l4_deploy_body(
+    publisher_model: str = LLAMA, endpoint_config: dict[str, Any] | None = None, **deploy_config: Any
+) -> dict[str, Any]:
+    """A Model Garden `:deploy` body on one L4 (EULA accepted), with extra deployConfig fields."""
+    return {
+        "publisherModelName": publisher_model,
+        "modelConfig": {"acceptEula": True},
+        "endpointConfig": endpoint_config or {},
+        "deployConfig": {"dedicatedResources": ONE_L4, **deploy_config},
+    }
+
+
+def deploy_and_wait(emulator: EmulatorProcess, body: dict[str, Any], parent: str = PARENT) -> dict[str, Any]:
+    """Start a Model Garden deploy over REST and poll its operation until done; returns the operation."""
+    started = rest(emulator, "POST", f"/v1beta1/{parent}:deploy", body)
+    assert started.status_code == 200, started.text
+    for _ in range(400):
+        op = rest(emulator, "GET", f"/v1beta1/{started.json()['name']}").json()
+        if op["done"]:
+            return dict(op)
+        time.sleep(0.01)
+    raise AssertionError("deploy operation never finished")
 
 
 def seed_project(
