@@ -9,14 +9,16 @@ REALSRV := .realsrv
 
 .PHONY: env demo test lint unit bench realserver test-realserver clean
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-pip.lock requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-pip.lock
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-$(REALSRV)/.installed: requirements-realserver.lock
+$(REALSRV)/.installed: requirements-pip.lock requirements-realserver.lock
 	$(PYTHON) -m venv $(REALSRV)
+	$(REALSRV)/bin/python -m pip install --quiet --require-hashes -r requirements-pip.lock
 	$(REALSRV)/bin/python -m pip install --quiet --require-hashes -r requirements-realserver.lock
 	touch $@
 
