@@ -120,6 +120,8 @@ def test_bad_value_names_field_and_example(path: str, value: Any, field: str) ->
     assert f"- {field}" in error.why, error.why
     assert "example:" in error.why
     assert "nothing was sent" in error.fix
+    if isinstance(value, str | int) and not isinstance(value, bool) and field == path.replace(".0.", "[0]."):
+        assert repr(value) in error.why, f"the bad value {value!r} is not shown: {error.why}"
 
 
 def test_machine_type_accelerator_mismatch() -> None:
