@@ -7,24 +7,32 @@ depends_on, provider and the options that matter (custom_timeouts, ignore_change
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pulumi
+from pulumi.runtime import Mocks
 from pulumi.runtime import settings as pulumi_settings
 
 from infra.mocks import FakeGoogleCloud, RecordingMonitor
+from infra.policy import Violation, check
+from infra.preflight import violations_to_json
 from infra.program import build
-from provisioning.spec import EnvironmentSpec
+from provisioning.spec import EnvironmentSpec, parse_spec
 
 PLACEHOLDER_TOKEN = "placeholder-not-a-token"
 
 
 def run_program(
-    spec: EnvironmentSpec, environ: Mapping[str, str] | None = None, now: datetime | None = None
+    spec: EnvironmentSpec,
+    environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+    mocks: Mocks | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run the program under mocks; return (graph sorted by id, resolved stack outputs).
+    """Run the program under mocks (default FakeGoogleCloud); return (graph sorted by id, resolved outputs).
 
     Without `environ`, every Hugging Face token variable the spec names gets a placeholder (it is a secret in
     the graph either way), so planning needs no token.
@@ -37,7 +45,7 @@ def run_program(
     # Likewise the root Stack resource lives on from any earlier mocked run (under another project/stack
     # name); clearing it makes set_mocks create this run's own, so the graph is the same whatever ran before.
     pulumi_settings.ROOT.set(None)
-    mocks = FakeGoogleCloud()
+    mocks = mocks or FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", stack="mock", preview=False, monitor=monitor)
     resolved: dict[str, Any] = {}
@@ -53,3 +61,20 @@ def run_program(
 
 def resource_graph(spec: EnvironmentSpec, now: datetime | None = None) -> list[dict[str, Any]]:
     return run_program(spec, now=now)[0]
+
+
+def policy_violations(spec: EnvironmentSpec, now: datetime | None = None) -> list[Violation]:
+    """infra.policy over the graph this spec gives (one program, one set of rules, for plan and up)."""
+    return check(resource_graph(spec, now=now))
+
+
+def _preflight_child() -> None:
+    """`python -m infra.graph`: infra.preflight's child; spec and time on stdin, violations on stdout."""
+    request = json.load(sys.stdin)
+    spec = parse_spec(request["spec"], "the policy preflight's spec")
+    violations = policy_violations(spec, now=datetime.fromisoformat(request["now"]))
+    sys.stdout.write("\n" + violations_to_json(violations) + "\n")
+
+
+if __name__ == "__main__":
+    _preflight_child()

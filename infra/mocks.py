@@ -23,14 +23,16 @@ def fake_number(text: str) -> str:
     return str(1_000_000_000 + zlib.crc32(text.encode()) % 9_000_000_000)
 
 
+def dedicated_host(endpoint: str, location: str) -> str:
+    return f"{endpoint}.{location}-{PROJECT_NUMBER}.prediction.vertexai.goog"
+
+
 def _vertex_endpoint_outputs(args: MockResourceArgs) -> dict[str, Any]:
-    # A read by id: projects/{p}/locations/{l}/endpoints/{e}
+    # A read by id: projects/{p}/locations/{l}/endpoints/{e}. pulumi-gcp documents the DNS output with its
+    # scheme ("Format: https://{endpointId}.{region}-{projectNumber}.prediction.vertexai.goog").
     parts = (args.resource_id or "").split("/")
     location, endpoint = parts[3], parts[5]
-    return {
-        "name": endpoint,
-        "dedicatedEndpointDns": f"{endpoint}.{location}-{PROJECT_NUMBER}.prediction.vertexai.goog",
-    }
+    return {"name": endpoint, "dedicatedEndpointDns": "https://" + dedicated_host(endpoint, location)}
 
 
 def _computed(args: MockResourceArgs) -> dict[str, Any]:

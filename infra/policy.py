@@ -1,6 +1,7 @@
 """Guard rails checked on the resource graph (`infra.graph.resource_graph`), before anything is created.
 
-Plain Python, so it runs in pytest and in `provision plan`; Pulumi's CrossGuard would need the CLI. Rules:
+Plain Python, so it runs in pytest, in `provision plan --engine pulumi` and as `pulumi up`'s preflight
+(`infra.preflight`); Pulumi's CrossGuard would need the CLI. Rules:
 - a GPU endpoint carries an `expires-at` label and a max replica count (it must stop, and stop growing);
 - a workload identity provider admits exactly one GitHub repository; no binding admits a whole pool;
 - tokens travel only as Pulumi secrets; no service-account key exists at all.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.mocks import SECRET
+from provisioning.errors import ProvisionError
 
 DEPLOYMENT = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
 WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
@@ -27,9 +29,22 @@ class Violation:
     resource: str
     rule: str
     message: str
+    fix: str
 
     def __str__(self) -> str:
-        return f"{self.resource}: [{self.rule}] {self.message}"
+        return f"{self.resource}: [{self.rule}] {self.message}\n    fix: {self.fix}"
+
+
+class PolicyError(ProvisionError):
+    """The stack breaks the policy; nothing was registered (exit 1, like any finding)."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        listed = "\n  ".join(str(v) for v in violations)
+        super().__init__(
+            f"the stack breaks the vertex-bootstrap policy ({len(violations)} violation(s)); "
+            f"nothing was registered:\n  {listed}"
+        )
 
 
 def check(graph: list[dict[str, Any]]) -> list[Violation]:
@@ -50,20 +65,37 @@ def _check_node(node: dict[str, Any]) -> Iterator[Violation]:
             yield Violation(
                 rid,
                 "wif-open-pool",
-                f"attribute_condition {condition!r} does not pin one repository; "
-                'use assertion.repository == "OWNER/REPO"',
+                f"attribute_condition {condition!r} does not pin one repository",
+                "set caller.workload_identity.github_repository: OWNER/REPO in the spec (the provider then "
+                'gets assertion.repository == "OWNER/REPO")',
             )
     if node["type"] == SA_KEY:
-        yield Violation(rid, "no-sa-keys", "service-account keys are never created; use impersonation or WIF")
+        yield Violation(
+            rid,
+            "no-sa-keys",
+            "a service-account key is a long-lived credential",
+            "remove the Key resource; callers impersonate the service account or use workload identity",
+        )
     member = inputs.get("member")
     if isinstance(member, str) and member.startswith("principalSet://") and member.endswith("/*"):
-        yield Violation(rid, "wif-open-pool", f"{member} admits every identity in the pool")
+        yield Violation(
+            rid,
+            "wif-open-pool",
+            f"{member} admits every identity in the pool",
+            "bind principalSet://.../attribute.repository/OWNER/REPO (one repository), not the pool",
+        )
     for path, value in _leaves(inputs, ""):
         if TOKEN_KEYS.search(path.rpartition(".")[2]) and value not in (SECRET, None, ""):
-            yield Violation(rid, "plain-token", f"{path} is in plain text; wrap it with pulumi.Output.secret")
+            yield Violation(
+                rid,
+                "plain-token",
+                f"{path} is in plain text (it would be stored readable in the stack state)",
+                "pass it through pulumi.Output.secret (infra.program.hf_tokens does this for HF tokens)",
+            )
 
 
 def _gpu_endpoint(rid: str, inputs: dict[str, Any]) -> Iterator[Violation]:
+    endpoint = rid.partition("::")[2]
     deploy = inputs.get("deployConfig") or {}
     resources = deploy.get("dedicatedResources") or {}
     machine = resources.get("machineSpec") or {}
@@ -71,10 +103,18 @@ def _gpu_endpoint(rid: str, inputs: dict[str, Any]) -> Iterator[Violation]:
         return
     if "expires-at" not in (deploy.get("systemLabels") or {}):
         yield Violation(
-            rid, "gpu-expires-at", "GPU endpoint without an expires-at label; set ttl in the spec"
+            rid,
+            "gpu-expires-at",
+            "GPU endpoint without an expires-at label (nothing says when to stop paying for it)",
+            "set ttl: in the spec (e.g. ttl: 72h); `provision reap` undeploys it after that",
         )
     if not resources.get("maxReplicaCount"):
-        yield Violation(rid, "gpu-max-replicas", "GPU endpoint without max replicas; set max_replicas")
+        yield Violation(
+            rid,
+            "gpu-max-replicas",
+            "GPU endpoint without max replicas (autoscaling has no ceiling)",
+            f"set max_replicas: on endpoint {endpoint} in the spec",
+        )
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:

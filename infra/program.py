@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -15,6 +16,7 @@ from infra.caller import CallerIdentity, CallerIdentityArgs
 from infra.config import StackConfig, spec_from_config
 from infra.foundation import Foundation, FoundationArgs
 from infra.model_access import ModelAccess, ModelAccessArgs
+from infra.preflight import enforce_policy
 from infra.serving import ServingEndpoint, ServingEndpointArgs
 from provisioning.catalog import load_catalog
 from provisioning.errors import BadInputError, ProvisionError
@@ -46,38 +48,57 @@ def _maas_target(name: str, model: str, location: str, project: str) -> dict[str
     return {"name": name, "kind": "maas", "base_url": maas_base_url(project, location), "model": model}
 
 
+@dataclass(frozen=True)
+class ProgramArgs:
+    """Every component's arguments, checked (tokens present, EULAs accepted, shapes found), before any
+    resource is registered."""
+
+    tokens: dict[str, pulumi.Output[str]]
+    foundation: FoundationArgs
+    access: ModelAccessArgs
+    serving: list[ServingEndpointArgs]
+    caller: CallerIdentityArgs
+    budget: BudgetArgs | None
+
+
+def program_args(spec: EnvironmentSpec, environ: Mapping[str, str], now: datetime) -> ProgramArgs:
+    return ProgramArgs(
+        tokens=hf_tokens(spec, environ),
+        foundation=FoundationArgs.from_spec(spec),
+        access=ModelAccessArgs.from_spec(spec),
+        serving=[ServingEndpointArgs.from_spec(spec, e, now) for e in spec.endpoints],
+        caller=CallerIdentityArgs.from_spec(spec),
+        budget=BudgetArgs.from_spec(spec),
+    )
+
+
 def build(spec: EnvironmentSpec, environ: Mapping[str, str], now: datetime) -> dict[str, Any]:
-    """Register every resource; return the stack outputs (the CLI's outputs contract, plus extras).
+    """Check every argument, then register every resource; return the stack outputs."""
+    return register(spec, program_args(spec, environ, now))
 
-    Every argument is checked (tokens present, EULAs accepted, shapes found) before the first resource.
-    """
-    tokens = hf_tokens(spec, environ)
-    foundation_args = FoundationArgs.from_spec(spec)
-    access_args = ModelAccessArgs.from_spec(spec)
-    serving_args = [ServingEndpointArgs.from_spec(spec, e, now) for e in spec.endpoints]
-    caller_args = CallerIdentityArgs.from_spec(spec)
-    budget_args = BudgetArgs.from_spec(spec)
 
-    foundation = Foundation(spec.project.id, foundation_args)
+def register(spec: EnvironmentSpec, args: ProgramArgs) -> dict[str, Any]:
+    """Register every resource; return the stack outputs (the CLI's outputs contract, plus extras)."""
+    foundation = Foundation(spec.project.id, args.foundation)
     project_id = foundation.project_id
     aiplatform = foundation.service(AIPLATFORM)
     access_apis = [aiplatform] + ([foundation.service(PROCUREMENT)] if spec.maas_models else [])
-    access = ModelAccess("model-access", access_args, project_id, access_apis)
+    access = ModelAccess("model-access", args.access, project_id, access_apis)
     endpoints = [
         ServingEndpoint(
-            args.endpoint.name,
-            args,
+            serving.endpoint.name,
+            serving,
             project_id,
-            tokens.get(args.endpoint.name),
-            after=[aiplatform, *filter(None, [access.enabled(args.publisher_model)])],
+            args.tokens.get(serving.endpoint.name),
+            after=[aiplatform, *filter(None, [access.enabled(serving.publisher_model)])],
         )
-        for args in serving_args
+        for serving in args.serving
     ]
-    caller = CallerIdentity("caller", caller_args, project_id, [foundation.service("iam.googleapis.com")])
-    if budget_args:
+    caller = CallerIdentity("caller", args.caller, project_id, [foundation.service("iam.googleapis.com")])
+    if args.budget:
         Budget(
             "budget",
-            budget_args,
+            args.budget,
             foundation.project_number,
             [foundation.service("billingbudgets.googleapis.com")],
         )
@@ -101,9 +122,13 @@ def build(spec: EnvironmentSpec, environ: Mapping[str, str], now: datetime) -> d
 
 
 def stack_main(config: StackConfig, root: Path, environ: Mapping[str, str], now: datetime) -> None:
-    """What `pulumi up` runs. A bad spec, a missing token or a refused EULA stops it before any resource."""
+    """What `pulumi up` / `pulumi preview` run. A bad spec, a missing token, a refused EULA or a policy
+    violation (infra.policy on the graph this spec gives under mocks) stops it before any resource."""
     try:
-        outputs = build(spec_from_config(config, root), environ, now)
+        spec = spec_from_config(config, root)
+        args = program_args(spec, environ, now)
+        enforce_policy(spec, now, root)
+        outputs = register(spec, args)
     except ProvisionError as error:
         # RunError: Pulumi prints the message alone (no traceback).
         raise pulumi.RunError(error.render()) from None

@@ -228,7 +228,7 @@ def plan(
         typer.Option(
             "--engine",
             help="engine: the steps `provision apply` would take (reads the API); "
-            "pulumi: the resource graph `pulumi up` would register (offline).",
+            "pulumi: the resource graph `pulumi up` would register and its policy verdict (offline).",
         ),
     ] = "engine",
 ) -> None:
@@ -238,17 +238,15 @@ def plan(
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
         env = load_spec(spec)
-        from provisioning.plan import print_plan, print_pulumi_graph, pulumi_graph, run_plan
+        from provisioning.plan import print_plan, print_pulumi_plan, pulumi_plan, run_plan
 
         if engine == "pulumi":
-            graph = pulumi_graph(env)
+            graph = pulumi_plan(env)
             if json_output:
-                out_console.print_json(
-                    data={"project": env.project.id, "engine": "pulumi", "resources": graph}
-                )
+                out_console.print_json(data=graph.to_json())
             else:
-                print_pulumi_graph(env, graph, out_console)
-            return 0
+                print_pulumi_plan(graph, out_console)
+            return graph.exit_code
         result = run_plan(
             env, _connection(api_endpoint, access_token_file), explain=explain, probe_maas=probe_maas
         )

@@ -5,7 +5,8 @@ Each `## ` section's fenced code blocks are read in order:
   a copy of examples/, with PROVISION_API_ENDPOINT, a fake Google token and a fake HF_TOKEN; it must exit 0;
 - `export NAME=...` sets NAME (to a fake) for the following commands;
 - `pulumi config set KEY VALUE` must name a key of Pulumi.example.yaml, and a specFile must load and build a
-  resource graph (infra.graph.resource_graph); other `pulumi` verbs must be known ones; the process
+  resource graph (infra.graph.resource_graph); other `pulumi` lines must match PULUMI_COMMANDS (the CLI
+  cannot be installed here, so they are checked against that table, not run); the process
   substitution `<(pulumi stack output --json)` is replaced by the outputs `provision apply` writes for the
   configured spec (the same contract) so the `provision smoke` line runs;
 - `gcloud ...` lines are listed and excluded (they need real Google Cloud); `make ...` must be a Makefile
@@ -33,7 +34,17 @@ from provisioning.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-PULUMI_VERBS = {("login", "--local"), ("stack", "init"), ("preview",), ("up",), ("stack", "output")}
+# The Pulumi CLI is not installable here, so README lines are checked against Pulumi's documented commands
+# (pulumi.com/docs/iac/cli/commands/), copied by hand: command words -> (flags it may take, positional
+# arguments allowed). This catches a typo or an unknown command, not a change in Pulumi's CLI.
+PULUMI_COMMANDS: dict[tuple[str, ...], tuple[frozenset[str], int]] = {
+    ("login",): (frozenset({"--local"}), 1),  # no argument: Pulumi Cloud; else a backend URL
+    ("stack", "init"): (frozenset({"--secrets-provider"}), 1),
+    ("stack", "output"): (frozenset({"--json"}), 1),
+    ("preview",): (frozenset(), 0),
+    ("up",): (frozenset({"--yes"}), 0),
+}
+BACKEND_URL = re.compile(r"^(file://|gs://|s3://|azblob://|https://)\S+$")
 GCLOUD_EXCLUDED = (
     "needs real Google Cloud (an account and a browser login); not runnable against the emulator"
 )
@@ -77,7 +88,17 @@ def _check_pulumi(words: list[str], config: dict[str, str]) -> None:
         if name == "specFile":
             assert resource_graph(load_spec(ROOT / value)), f"{value} builds no resource"
         return
-    assert any(tuple(words[1 : 1 + len(v)]) == v for v in PULUMI_VERBS), f"unexpected pulumi command {words}"
+    command = next((c for c in PULUMI_COMMANDS if tuple(words[1 : 1 + len(c)]) == c), None)
+    assert command is not None, f"unknown pulumi command {words}"
+    flags_allowed, positional_allowed = PULUMI_COMMANDS[command]
+    rest = words[1 + len(command) :]
+    flags = [w.partition("=")[0] for w in rest if w.startswith("-")]
+    positional = [w for w in rest if not w.startswith("-")]
+    assert set(flags) <= flags_allowed, f"unknown flag for pulumi {' '.join(command)}: {words}"
+    assert len(positional) <= positional_allowed, f"too many arguments: {words}"
+    if command == ("login",):
+        assert not (flags and positional), f"--local and a backend URL together: {words}"
+        assert all(BACKEND_URL.match(p) for p in positional), f"not a Pulumi backend URL: {words}"
 
 
 def _run_provision(line: str, env: dict[str, str], cwd: Path, config: dict[str, str]) -> None:
@@ -145,3 +166,27 @@ def test_the_readme_shows_every_path_and_the_stack_outputs_it_documents_exist() 
         re.findall(r"^\| `targets\[\]\.([a-z_]+)` \|", README.read_text(), re.MULTILINE)
     )
     assert target_keys <= documented_target_keys, target_keys - documented_target_keys
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "pulumi login --locale",
+        "pulumi login ftp://host/state",
+        "pulumi login --local gs://BUCKET",
+        "pulumi up --yess",
+        "pulumi destroy",
+        "pulumi stack init dev extra",
+    ],
+)
+def test_the_pulumi_line_check_rejects_unknown_commands_and_flags(line: str) -> None:
+    with pytest.raises(AssertionError):
+        _check_pulumi(shlex.split(line), {})
+
+
+def test_the_pulumi_section_shows_a_local_and_a_cloud_backend() -> None:
+    lines = next(s.lines for s in SECTIONS if "Pulumi" in s.title)
+    logins = {line for line in lines if line.startswith("pulumi login")}
+    assert "pulumi login --local" in logins  # local state
+    assert "pulumi login" in logins  # Pulumi Cloud
+    assert any(line.startswith("pulumi login gs://") for line in logins)  # self-managed GCS state

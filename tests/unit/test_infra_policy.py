@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
+import pulumi
 import pytest
 
 from infra.graph import resource_graph, run_program
-from infra.mocks import SECRET
+from infra.mocks import SECRET, FakeGoogleCloud, RecordingMonitor
 from infra.policy import SA_KEY, WIF_PROVIDER, check
+from infra.preflight import _child_environment
+from infra.program import stack_main
 from provisioning.outputs import Outputs
 from provisioning.spec import load_spec
-from tests.unit.infra_helpers import DEPLOYMENT, DEV_YAML, NOW, REPO, one, spec_with
+from tests.unit.infra_helpers import DEPLOYMENT, DEV_YAML, NOW, REPO, TOKEN, dev_data, one, spec_with
 
 Graph = list[dict[str, Any]]
 
@@ -89,3 +93,70 @@ def test_every_example_builds_passes_policy_and_gives_contract_outputs(example: 
     graph, outputs = run_program(load_spec(REPO / example), now=NOW)
     assert check(graph) == []
     assert Outputs.model_validate(outputs).project == load_spec(REPO / example).project.id
+
+
+class InlineConfig:
+    """Stack config holding the spec inline (`vertex-bootstrap:spec`), as `pulumi.Config` would."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec = spec
+
+    def get(self, key: str) -> str | None:
+        return None
+
+    def get_object(self, key: str) -> object | None:
+        return self.spec if key == "spec" else None
+
+
+def pulumi_up(spec: dict[str, Any]) -> tuple[list[str], RecordingMonitor]:
+    """`stack_main` (what `pulumi up` runs) under Pulumi's mocks: the RunErrors raised, the registrations."""
+    mocks = FakeGoogleCloud()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", preview=False, monitor=monitor)
+    errors: list[str] = []
+
+    @pulumi.runtime.test
+    def up() -> None:
+        try:
+            stack_main(InlineConfig(spec), REPO, {"HF_TOKEN": TOKEN}, NOW)
+        except pulumi.RunError as error:
+            errors.append(str(error))
+
+    up()
+    return errors, monitor
+
+
+def test_pulumi_up_registers_a_clean_stack() -> None:
+    errors, monitor = pulumi_up(dev_data())
+    assert errors == []
+    assert one(monitor.nodes, DEPLOYMENT, "llama-8b-vllm")
+    assert check(monitor.nodes) == []
+
+
+def test_pulumi_up_refuses_a_gpu_endpoint_without_ttl_before_any_resource() -> None:
+    errors, monitor = pulumi_up(dev_data(ttl=None))
+    assert monitor.nodes == []  # not even the project
+    assert len(errors) == 1
+    assert "breaks the vertex-bootstrap policy (1 violation(s))" in errors[0]
+    assert f"{DEPLOYMENT}::llama-8b-vllm: [gpu-expires-at]" in errors[0]
+    assert "fix: set ttl: in the spec" in errors[0]
+    assert TOKEN not in errors[0]
+
+
+def test_pulumi_up_lists_every_violation() -> None:
+    second = {"name": "qwen-tgi", "model": "qwen2.5-7b-instruct", "framework": "tgi"}
+    errors, monitor = pulumi_up(dev_data(ttl=None, endpoints=[*dev_data()["endpoints"], second]))
+    assert monitor.nodes == []
+    assert "(2 violation(s))" in errors[0]
+    for name in ("llama-8b-vllm", "qwen-tgi"):
+        assert f"{DEPLOYMENT}::{name}: [gpu-expires-at]" in errors[0]
+
+
+def test_the_preflight_child_gets_neither_the_token_nor_the_pulumi_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    monkeypatch.setenv("PULUMI_CONFIG", '{"vertex-bootstrap:hfToken": "x"}')
+    env = _child_environment(load_spec(DEV_YAML), REPO)
+    assert "HF_TOKEN" not in env and not [k for k in env if k.startswith("PULUMI_")]
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(REPO)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import MockResourceArgs
 
 from infra.caller import CALLER_ROLE, WIF_ROLE
 from infra.graph import run_program
-from infra.mocks import PROJECT_NUMBER, SECRET, FakeGoogleCloud, RecordingMonitor
+from infra.mocks import PROJECT_NUMBER, SECRET, FakeGoogleCloud, RecordingMonitor, dedicated_host
 from infra.program import hf_tokens, stack_main
 from provisioning.errors import BadInputError, SpecError
 from provisioning.outputs import Outputs, read_outputs
@@ -27,6 +28,7 @@ from tests.unit.infra_helpers import (
     REPO,
     SERVICE,
     TOKEN,
+    dev_data,
     of_type,
     one,
     spec_with,
@@ -222,6 +224,56 @@ def test_stack_outputs_follow_the_cli_outputs_contract(dev: Any, tmp_path: Path)
     file = tmp_path / "stack.json"
     file.write_text(json.dumps(outputs))
     assert read_outputs(file) == contract
+
+
+ENDPOINT_READ = "gcp:vertex/aiEndpoint:AiEndpoint"
+REGIONAL_HOST = "https://us-central1-aiplatform.googleapis.com"
+
+
+class DnsAnsweredAs(FakeGoogleCloud):
+    """The endpoint read answers `dedicatedEndpointDns` in `form` ({host}: the bare host)."""
+
+    def __init__(self, form: str) -> None:
+        self.form = form
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if "dedicatedEndpointDns" in outputs:
+            host = outputs["dedicatedEndpointDns"].removeprefix("https://")
+            outputs["dedicatedEndpointDns"] = self.form.format(host=host)
+        return resource_id, outputs
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "https://{host}",  # pulumi-gcp's documented format
+        "https://{host}/",
+        "{host}",  # what the REST API (and the emulator) answer
+    ],
+)
+def test_dedicated_dns_is_the_bare_host_and_base_url_follows_the_contract(form: str) -> None:
+    graph, outputs = run_program(load_spec(DEV_YAML), now=NOW, mocks=DnsAnsweredAs(form))
+    endpoint = Outputs.model_validate(outputs).targets[-1]
+    host = dedicated_host(endpoint.endpoint_id, "us-central1")
+    path = f"/v1/projects/acme-genai-dev/locations/us-central1/endpoints/{endpoint.endpoint_id}"
+    # DESIGN.md: "base_url": "https://<dedicated-dns>/v1/projects/<project>/locations/<region>/endpoints/<id>"
+    assert endpoint.dedicated_dns == host
+    assert endpoint.base_url == f"https://{host}{path}"
+    assert one(graph, ENDPOINT_READ)["read_id"] == path.removeprefix("/v1/")
+
+
+def test_shared_endpoint_is_not_looked_up_and_is_called_on_the_regional_host() -> None:
+    shared = {**dev_data()["endpoints"][0], "dedicated_endpoint": False}
+    graph, outputs = run_program(spec_with(endpoints=[shared]), now=NOW)
+    assert not of_type(graph, ENDPOINT_READ)
+    assert one(graph, DEPLOYMENT)["inputs"]["endpointConfig"]["dedicatedEndpointEnabled"] is False
+    target = outputs["targets"][-1]
+    assert "dedicated_dns" not in target
+    assert target["base_url"] == (
+        f"{REGIONAL_HOST}/v1/projects/acme-genai-dev/locations/us-central1/endpoints/{target['endpoint_id']}"
+    )
+    assert Outputs.model_validate(outputs).targets[-1].dedicated_dns is None
 
 
 def test_adopted_project_is_used_not_created() -> None:
