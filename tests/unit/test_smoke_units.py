@@ -115,3 +115,31 @@ def test_targets_from_flags_take_catalog_features_and_reject_bad_urls() -> None:
     assert gemini.family == "gemini" and "thinking_config" in gemini.features
     with pytest.raises(BadInputError):
         target_from_flags("ftp://nowhere", "m", None, "maas", "google")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "routed"),
+    [
+        (
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi",
+            "http://127.0.0.1:8790/v1/projects/p/locations/us-central1/endpoints/openapi",
+        ),
+        (
+            "https://aiplatform.googleapis.com/v1/projects/p/locations/global/endpoints/openapi/",
+            "http://127.0.0.1:8790/v1/projects/p/locations/global/endpoints/openapi",
+        ),
+        (
+            "https://42.us-central1-1234.prediction.vertexai.goog/v1/projects/p/locations/us-central1/endpoints/42",
+            "http://127.0.0.1:8790/v1/projects/p/locations/us-central1/endpoints/42",
+        ),
+        # Not a Google host (a server on loopback, or already the override): left alone.
+        ("http://127.0.0.1:9000/v1", "http://127.0.0.1:9000/v1"),
+    ],
+)
+def test_the_endpoint_override_replaces_every_google_host_and_keeps_the_path(
+    base_url: str, routed: str
+) -> None:
+    target = target_from_flags(base_url, "", None, "endpoint", "google", "http://127.0.0.1:8790")
+    assert target.base_url == routed
+    unrouted = target_from_flags(base_url, "", None, "endpoint", "google")
+    assert unrouted.base_url == base_url.rstrip("/")  # without the override the real-Google path is unchanged
