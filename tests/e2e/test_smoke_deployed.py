@@ -5,6 +5,9 @@ shared-host endpoints."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +98,56 @@ def test_pulumi_shaped_outputs_reach_the_emulator_through_the_override(
         f"{base}/us-central1/endpoints/llama-8b-vllm{CHAT}",
         f"{base}/us-central1/endpoints/openapi{CHAT}",
     ]
+
+
+def test_tgi_and_shared_host_endpoints_pass_and_the_table_names_each_check(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    _apply(
+        _spec(
+            tmp_path,
+            endpoints=[
+                {"name": "qwen-7b-tgi", "model": "qwen2.5-7b-instruct", "framework": "tgi"},
+                {
+                    "name": "llama-8b-shared",
+                    "model": "llama-3.1-8b-instruct",
+                    "accept_eula": True,
+                    "hf_token_env": "HF_TOKEN",
+                    "dedicated_endpoint": False,
+                },
+            ],
+        )
+    )
+    targets = {t.name: t for t in read_outputs("out.json").targets}
+    assert targets["llama-8b-shared"].dedicated_dns is None
+    assert targets["llama-8b-shared"].base_url == (
+        f"{engine_env.url}/v1/projects/acme-genai-dev/locations/us-central1/endpoints/llama-8b-shared"
+    )
+    assert targets["qwen-7b-tgi"].framework == "tgi"
+
+    # As a person runs it, in a terminal wide enough that no cell folds.
+    smoked = subprocess.run(
+        [sys.executable, "-m", "provisioning", "smoke", "--outputs", "out.json", "--json", "smoke.json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+    )
+
+    assert smoked.returncode == 0, smoked.stdout + smoked.stderr
+    results = json.loads(Path("smoke.json").read_text())["results"]
+    for name in ("qwen-7b-tgi", "llama-8b-shared"):
+        mine = {r["check"]: r["status"] for r in results if r["target"] == name}
+        assert mine["plain"] == mine["stream"] == mine["errors.missing_token"] == "pass", (name, mine)
+    tgi = {r["check"]: r for r in results if r["target"] == "qwen-7b-tgi"}
+    assert tgi["errors.wrong_model"]["status"] == "skip"
+    assert tgi["errors.wrong_model"]["message"] == "TGI ignores the model name"
+    # The table a person reads: one row per target and check, with its status and gate.
+    rows = [line for line in smoked.stdout.splitlines() if "│" in line]
+    for r in results:
+        gate = "-" if r["status"] == "skip" else "required" if r["required"] else "optional"
+        assert any(
+            [cell.strip() for cell in row.split("│")[1:5]] == [r["target"], r["check"], r["status"], gate]
+            for row in rows
+        ), f"no table row for {r['target']} / {r['check']} / {r['status']}"
+    assert smoked.stdout.rstrip().splitlines()[-1].startswith("OK: ")
