@@ -8,18 +8,21 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
 from emulator.testing import EmulatorProcess
 from provisioning.outputs import endpoint_base_url, maas_base_url, read_outputs
-from tests.e2e.engine_support import EXAMPLES, endpoints, provision
+from tests.e2e.engine_support import EXAMPLES, endpoints, provision, provision_process
 
 CHAT = "/chat/completions"
 GEMINI_GLOBAL = {"name": "gemini-2.5-flash", "location": "global"}
+SLOW_DEPLOY = 0.004  # lro_scale: the 25-minute Model Garden deploy takes 6 s
 
 
 def _spec(tmp_path: Path, **changes: Any) -> Path:
@@ -36,15 +39,9 @@ def _apply(spec: Path) -> None:
     assert applied.exit_code == 0, applied.output
 
 
-def _pulumi_stack_outputs(emulator: EmulatorProcess, project: str, region: str) -> dict[str, Any]:
-    """`pulumi stack output --json` for what exists: real Google hosts, built the way infra/ builds them (MaaS
-    from the spec's models and locations, endpoints from the endpoint's own dedicatedEndpointDns)."""
-    applied = read_outputs("out.json")
-    targets: list[dict[str, Any]] = []
-    for t in applied.targets:
-        if t.kind == "maas":
-            location = t.base_url.split("/locations/")[1].split("/")[0]
-            targets.append({**t.model_dump(exclude_none=True), "base_url": maas_base_url(project, location)})
+def _endpoint_targets(emulator: EmulatorProcess, project: str, region: str) -> list[dict[str, Any]]:
+    """The endpoint targets infra/ writes: real Google hosts, from the endpoint's own dedicatedEndpointDns."""
+    targets = []
     for endpoint in endpoints(emulator, project, region):
         endpoint_id = endpoint["name"].rsplit("/", 1)[1]
         dns = endpoint.get("dedicatedEndpointDns")
@@ -57,12 +54,28 @@ def _pulumi_stack_outputs(emulator: EmulatorProcess, project: str, region: str) 
             "endpoint_id": endpoint_id,
         }
         targets.append({**target, "dedicated_dns": dns} if dns else target)
+    return targets
+
+
+def _pulumi_stack_outputs(emulator: EmulatorProcess, project: str, region: str) -> dict[str, Any]:
+    """`pulumi stack output --json` for what the apply made: MaaS targets on the public Vertex hosts of their
+    locations, endpoints on their dedicated DNS."""
+    applied = read_outputs("out.json")
+    maas = [
+        {**t.model_dump(exclude_none=True), "base_url": maas_base_url(project, _location(t.base_url))}
+        for t in applied.targets
+        if t.kind == "maas"
+    ]
     return {
         "project": project,
         "region": region,
         "caller_service_account": applied.caller_service_account,
-        "targets": targets,
+        "targets": maas + _endpoint_targets(emulator, project, region),
     }
+
+
+def _location(base_url: str) -> str:
+    return base_url.split("/locations/")[1].split("/")[0]
 
 
 def _chat_paths(emulator: EmulatorProcess) -> list[str]:
@@ -151,3 +164,48 @@ def test_tgi_and_shared_host_endpoints_pass_and_the_table_names_each_check(
             for row in rows
         ), f"no table row for {r['target']} / {r['check']} / {r['status']}"
     assert smoked.stdout.rstrip().splitlines()[-1].startswith("OK: ")
+
+
+def _targets_once_deploying(emulator: EmulatorProcess) -> list[dict[str, Any]]:
+    """The endpoint targets as soon as the deploy has made the endpoint; [] while the project or its Vertex AI
+    API does not exist yet (403)."""
+    try:
+        return _endpoint_targets(emulator, "acme-genai-dev", "us-central1")
+    except httpx.HTTPStatusError as error:
+        assert error.response.status_code == 403, error.response.text
+        return []
+
+
+def test_wait_ready_polls_through_a_running_deploy_then_passes(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    """Right after `pulumi up` / apply starts a deploy, the endpoint and its DNS exist but the chat route
+    answers 400 FAILED_PRECONDITION (no deployed model yet): --wait-ready keeps polling through it."""
+    engine_env.configure(lro_scale=SLOW_DEPLOY)
+    apply = provision_process(tmp_path, "apply", "--spec", str(EXAMPLES / "dev.yaml"), "--json")
+    try:
+        deadline = time.monotonic() + 60
+        while not (targets := _targets_once_deploying(engine_env)):
+            assert apply.poll() is None and time.monotonic() < deadline, "the deploy never started"
+            time.sleep(0.1)
+        stack = {
+            "project": "acme-genai-dev",
+            "region": "us-central1",
+            "caller_service_account": "c",
+            "targets": targets,
+        }
+        Path("stack.json").write_text(json.dumps(stack))
+
+        smoked = provision("smoke", "--outputs", "stack.json", "--wait-ready", "60", "--json", "smoke.json")
+    finally:
+        apply.communicate(timeout=120)
+
+    assert apply.returncode == 0
+    assert smoked.exit_code == 0, smoked.output
+    ready = json.loads(Path("smoke.json").read_text())["results"][0]
+    assert (ready["check"], ready["status"]) == ("ready", "pass")
+    polls = ready["evidence"]["attempts"]
+    assert polls >= 2 and ready["evidence"]["not_yet"] == {"not_deployed": polls - 1}
+    assert ready["evidence"]["waited_s"] >= 1.0  # at least one backoff sleep
+    chat = [r["status"] for r in engine_env.requests() if r["path"].endswith(CHAT)]
+    assert chat[:polls] == [400] * (polls - 1) + [200]

@@ -37,6 +37,12 @@ def _google(code: int, status: str, message: str, reason: str = "") -> str:
         (401, _google(401, "UNAUTHENTICATED", "invalid credentials"), "token_expired"),
         (429, _google(429, "RESOURCE_EXHAUSTED", "quota"), "rate_limited"),
         (400, json.dumps({"detail": "Server is pinned to m"}), "bad_request"),
+        (400, _google(400, "INVALID_ARGUMENT", "messages: field required"), "bad_request"),
+        (
+            400,
+            _google(400, "FAILED_PRECONDITION", "Endpoint e has no deployed model ready to serve requests."),
+            "not_deployed",
+        ),
         (500, "Internal Server Error", "server_error"),
     ],
 )
@@ -94,6 +100,39 @@ def test_readiness_gives_up_at_the_deadline_and_stops_on_permanent_errors() -> N
     stopped = wait_ready(unauthorized, 10, clock=lambda: now[0], sleep=sleep)
     assert (
         not stopped.ready and stopped.attempts == 1 and stopped.last and stopped.last.cause == "token_expired"
+    )
+
+
+def _status_error(code: int, body: str) -> openai.APIStatusError:
+    request = openai._base_client.httpx2.Request("POST", "http://x")  # type: ignore[attr-defined]
+    response = openai._base_client.httpx2.Response(code, request=request, text=body)  # type: ignore[attr-defined]
+    return openai.APIStatusError(str(code), response=response, body=None)
+
+
+def test_readiness_waits_through_a_deploy_but_not_through_a_malformed_request() -> None:
+    now = [0.0]
+    deploying = _status_error(
+        400, _google(400, "FAILED_PRECONDITION", "Endpoint e has no deployed model ready to serve requests.")
+    )
+    answers: list[Exception | None] = [deploying, deploying, None]
+
+    def probe() -> None:
+        answer = answers.pop(0)
+        if answer is not None:
+            raise answer
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    ready = wait_ready(probe, 60, clock=lambda: now[0], sleep=sleep)
+    assert ready.ready and ready.attempts == 3 and ready.not_yet == {"not_deployed": 2}
+
+    def malformed() -> None:
+        raise _status_error(400, _google(400, "INVALID_ARGUMENT", "messages: field required"))
+
+    refused = wait_ready(malformed, 60, clock=lambda: now[0], sleep=sleep)
+    assert (
+        not refused.ready and refused.attempts == 1 and refused.last and refused.last.cause == "bad_request"
     )
 
 
