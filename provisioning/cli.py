@@ -12,7 +12,7 @@ from rich.console import Console
 
 from provisioning import __version__
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
-from provisioning.gcp.connection import Connection
+from provisioning.gcp.connection import Connection, resolve_api_endpoint
 from provisioning.spec import load_spec
 
 app = typer.Typer(
@@ -95,6 +95,7 @@ def smoke(
         list[str] | None, typer.Option("--target", help="Only these targets (repeatable).")
     ] = None,
     access_token_file: AccessTokenFileOption = None,
+    api_endpoint: ApiEndpointOption = None,
     wait_ready: Annotated[
         float | None, typer.Option("--wait-ready", help="Poll the chat route up to N seconds.")
     ] = None,
@@ -111,7 +112,9 @@ def smoke(
 ) -> None:
     """Verify chat completions on every target (openai SDK, refreshing Google token).
 
-    Exit 0 when every required check passed, 1 otherwise, 2 on bad input (nothing sent)."""
+    With --api-endpoint (or PROVISION_API_ENDPOINT) every Google host in the targets, dedicated DNS included,
+    is sent to that base URL instead. Exit 0 when every required check passed, 1 otherwise, 2 on bad input
+    (nothing sent)."""
     from provisioning import smoke as smoke_lib
 
     def run_() -> int:
@@ -120,10 +123,11 @@ def smoke(
                 "give exactly one of --outputs FILE or --base-url URL",
                 fix="e.g. --outputs .provision/acme-genai-dev.outputs.json",
             )
+        endpoint = resolve_api_endpoint(api_endpoint)
         targets = (
-            smoke_lib.targets_from_outputs(outputs, target)
+            smoke_lib.targets_from_outputs(outputs, target, endpoint)
             if outputs is not None
-            else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google")]
+            else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google", endpoint)]
         )
         report = smoke_lib.run_smoke(
             smoke_lib.SmokeRun(

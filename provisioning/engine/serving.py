@@ -57,7 +57,8 @@ def deploy_request(
         model_config=model_config,
         endpoint_config=v1beta1.DeployRequest.EndpointConfig(
             endpoint_display_name=endpoint.name,
-            dedicated_endpoint_enabled=endpoint.dedicated_endpoint,
+            # Dedicated is the default; the deprecated dedicated_endpoint_enabled=False does not turn it off.
+            dedicated_endpoint_disabled=not endpoint.dedicated_endpoint,
             endpoint_user_id=endpoint.name,
         ),
         deploy_config=v1beta1.DeployRequest.DeployConfig(

@@ -52,6 +52,12 @@ def validate_api_endpoint(value: str) -> str:
     return value.rstrip("/")
 
 
+def resolve_api_endpoint(flag: str | None) -> str | None:
+    """`--api-endpoint`, else `PROVISION_API_ENDPOINT`, validated; None means Google itself."""
+    endpoint = flag or os.environ.get(ENV_API_ENDPOINT) or None
+    return validate_api_endpoint(endpoint) if endpoint else None
+
+
 @dataclass
 class Connection:
     """Endpoint override plus token source: everything a client needs to reach Google (or the emulator)."""
@@ -63,9 +69,8 @@ class Connection:
     def from_settings(
         cls, api_endpoint: str | None = None, access_token_file: str | None = None
     ) -> Connection:
-        endpoint = api_endpoint or os.environ.get(ENV_API_ENDPOINT) or None
         return cls(
-            api_endpoint=validate_api_endpoint(endpoint) if endpoint else None,
+            api_endpoint=resolve_api_endpoint(api_endpoint),
             token_source=resolve_token_source(access_token_file),
         )
 

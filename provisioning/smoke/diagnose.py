@@ -36,6 +36,8 @@ _HINTS = {
     "or run `provision apply` with the model in maas_models",
     "wrong_region_or_model": "check the model id and that the location in base_url serves it "
     "(catalog: `provision plan`)",
+    "not_deployed": "the endpoint has no deployed model serving yet: a deploy is still running; wait for it "
+    "(`--wait-ready SECONDS`) or check the deploy operation",
     "permission_denied": "grant the caller roles/aiplatform.user on the project",
     "rate_limited": "quota or rate limit: retry later or request more quota",
     "bad_request": "the request was refused as malformed; see the message",
@@ -81,6 +83,8 @@ def _cause(status_code: int | None, status: str, reason: str, message: str) -> s
         status == "FAILED_PRECONDITION" and "publisher model" in lowered
     ):
         return "model_not_enabled"
+    if status == "FAILED_PRECONDITION" and "deployed model" in lowered:
+        return "not_deployed"
     if status_code == 401 or status == "UNAUTHENTICATED" or reason == "ACCESS_TOKEN_TYPE_UNSUPPORTED":
         return "token_expired"
     if status_code == 404 or status == "NOT_FOUND" or "not servable in region" in lowered:

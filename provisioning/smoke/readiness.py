@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import openai
 
 from provisioning.smoke.diagnose import Diagnosis, diagnose_exception
 
-# Answers that mean "not yet": nothing listening, not found (yet), throttled, or the server still starting.
-_NOT_YET = {"unreachable", "wrong_region_or_model", "rate_limited", "server_error"}
+# Answers that mean "not yet": nothing listening (a dedicated DNS name not published yet), not found (yet), no
+# deployed model serving yet (400 FAILED_PRECONDITION while the deploy runs), throttled, or the server still
+# starting. A malformed request (400 INVALID_ARGUMENT) or a refused token is not among them: it fails at once.
+_NOT_YET = {"unreachable", "wrong_region_or_model", "not_deployed", "rate_limited", "server_error"}
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Readiness:
     attempts: int
     waited_s: float
     last: Diagnosis | None
+    not_yet: dict[str, int] = field(default_factory=dict)  # "not yet" answers seen while waiting, by cause
 
 
 def wait_ready(
@@ -39,17 +42,19 @@ def wait_ready(
     delay = first_delay_s
     attempts = 0
     last: Diagnosis | None = None
+    not_yet: dict[str, int] = {}
     while True:
         attempts += 1
         try:
             probe()
-            return Readiness(True, attempts, clock() - start, None)
+            return Readiness(True, attempts, clock() - start, None, not_yet)
         except (openai.APIError, OSError) as error:
             last = diagnose_exception(error)
             if last.cause not in _NOT_YET:
-                return Readiness(False, attempts, clock() - start, last)
+                return Readiness(False, attempts, clock() - start, last, not_yet)
+            not_yet[last.cause] = not_yet.get(last.cause, 0) + 1
         remaining = deadline_s - (clock() - start)
         if remaining <= 0:
-            return Readiness(False, attempts, clock() - start, last)
+            return Readiness(False, attempts, clock() - start, last, not_yet)
         sleep(min(delay, remaining))
         delay = min(delay * 2, max_delay_s)

@@ -84,7 +84,11 @@ def _readiness(
     probe_client = ctx.client.sdk.with_options(max_retries=0)
     request = ctx.request("ping", max_tokens=8)
     outcome = wait_ready(lambda: probe_client.chat.completions.create(**request), deadline_s, sleep=sleep)
-    evidence = {"attempts": outcome.attempts, "waited_s": round(outcome.waited_s, 3)}
+    evidence = {
+        "attempts": outcome.attempts,
+        "waited_s": round(outcome.waited_s, 3),
+        "not_yet": outcome.not_yet,
+    }
     if outcome.ready:
         return CheckResult(target.name, "ready", "pass", True, outcome.waited_s, "", evidence)
     message = f"not ready after {outcome.waited_s:.1f}s" + (

@@ -5,7 +5,7 @@ which checks are required, optional or skipped.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -14,6 +14,10 @@ from provisioning.errors import BadInputError
 from provisioning.outputs import Target, read_outputs
 
 Auth = Literal["google", "none"]
+
+# The hosts the endpoint override stands in for: the Vertex API hosts (regional and global) and the DNS of
+# dedicated endpoints, `{id}.{region}-{number}.prediction.vertexai.goog`.
+_GOOGLE_HOST_SUFFIXES = (".googleapis.com", ".prediction.vertexai.goog")
 
 
 @dataclass(frozen=True)
@@ -91,13 +95,29 @@ def _check_url(name: str, url: str) -> None:
         )
 
 
-def targets_from_outputs(path: str | os.PathLike[str], only: list[str] | None = None) -> list[SmokeTarget]:
+def routed_to(target: SmokeTarget, api_endpoint: str | None) -> SmokeTarget:
+    """The target with its Google host swapped for the endpoint override, path kept:
+    `https://us-central1-aiplatform.googleapis.com/v1/...` and `https://<dedicated-dns>/v1/...` both become
+    `{override}/v1/...`. The emulator serves a dedicated endpoint's chat route on the regional path form (it
+    does not look at the Host), so the path is all it needs. Hosts that are not Google's (a server on
+    loopback, a URL already on the override) are left alone."""
+    parsed = urlparse(target.base_url)
+    if not api_endpoint or not (parsed.hostname or "").lower().endswith(_GOOGLE_HOST_SUFFIXES):
+        return target
+    return replace(target, base_url=api_endpoint.rstrip("/") + parsed.path.rstrip("/"))
+
+
+def targets_from_outputs(
+    path: str | os.PathLike[str], only: list[str] | None = None, api_endpoint: str | None = None
+) -> list[SmokeTarget]:
     outputs = read_outputs(path)
-    targets = [smoke_target(t) for t in outputs.targets]
+    targets = [routed_to(smoke_target(t), api_endpoint) for t in outputs.targets]
     return _select(targets, only, str(path))
 
 
-def target_from_flags(base_url: str, model: str, name: str | None, kind: str, auth: str) -> SmokeTarget:
+def target_from_flags(
+    base_url: str, model: str, name: str | None, kind: str, auth: str, api_endpoint: str | None = None
+) -> SmokeTarget:
     if kind not in ("maas", "endpoint"):
         raise BadInputError(f"--kind must be maas or endpoint, not {kind!r}", fix="e.g. --kind maas")
     target = Target.model_validate(
@@ -109,7 +129,7 @@ def target_from_flags(base_url: str, model: str, name: str | None, kind: str, au
             "auth": auth,
         }
     )
-    return smoke_target(target)
+    return routed_to(smoke_target(target), api_endpoint)
 
 
 def _select(targets: list[SmokeTarget], only: list[str] | None, source: str) -> list[SmokeTarget]:

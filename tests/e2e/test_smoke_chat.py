@@ -13,7 +13,7 @@ import pytest
 from emulator.testing import EmulatorProcess
 from provisioning.auth import FileTokenSource
 from provisioning.smoke import SmokeRun, run_smoke, write_json, write_junit
-from provisioning.smoke.checks import CHECKS
+from provisioning.smoke.checks import CHECKS, SmokeOptions
 from provisioning.smoke.targets import target_from_flags
 from tests.e2e.vertex_support import PROJECT, rest, seed_project
 
@@ -75,6 +75,34 @@ def test_every_applicable_check_passes(harness: Chat, token_file: Path, model: s
     else:
         assert statuses["params.reasoning_effort"] == "pass"
         assert statuses["vertex.thinking_config"] == "skip"
+
+
+SCONES = "gs://cloud-samples-data/generative-ai/image/scones.jpg"
+
+
+def test_gcs_image_check_runs_on_gemini_and_sends_the_gs_uri(harness: Chat, token_file: Path) -> None:
+    harness.emulator.configure(record_bodies=True)
+    options = SmokeOptions(gcs_image=SCONES)
+    report = _run(harness, "google/gemini-2.5-flash", token_file, {"vertex.image_gcs"}, options=options)
+    result = report.results[0]
+    assert (result.check, result.status, result.required) == ("vertex.image_gcs", "pass", True)
+    assert result.evidence["chars"] > 0
+    sent = [r["request_body"] for r in harness.emulator.requests() if r["path"].endswith(CHAT_ROUTE)]
+    images = [part["image_url"]["url"] for part in sent[0]["messages"][0]["content"] if "image_url" in part]
+    assert images == [SCONES]
+
+
+def test_gcs_image_naming_only_a_bucket_fails_with_the_servers_reason(
+    harness: Chat, token_file: Path
+) -> None:
+    """A user who passes the bucket and forgets the object path: the required check fails, and says why."""
+    options = SmokeOptions(gcs_image="gs://my-bucket")
+    report = _run(harness, "google/gemini-2.5-flash", token_file, {"vertex.image_gcs"}, options=options)
+    result = report.results[0]
+    assert (result.status, result.required) == ("fail", True)
+    assert (result.evidence["cause"], result.evidence["http_statuses"]) == ("bad_request", [400])
+    assert "must name an object: gs://BUCKET/OBJECT" in result.message
+    assert report.exit_code == 1
 
 
 def test_stream_evidence_reports_done_marker_and_usage(harness: Chat, token_file: Path) -> None:

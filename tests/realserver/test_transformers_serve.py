@@ -132,3 +132,36 @@ def test_smoke_passes_against_transformers_serve(served: tuple[str, str], tmp_pa
     assert report["load"]["tiny"]["ok"] == 4
     assert by_check["errors.missing_token"]["status"] == "skip"
     assert "<testsuite" in junit_file.read_text()
+
+
+class _CountingTokenSource:
+    """A token source that counts how often the hook asked it: once per request, so each one is fresh."""
+
+    description = "test token"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def token(self, *, refresh: bool = False) -> str:
+        self.asked += 1
+        return "ya29.realserver-test-token"
+
+
+def test_the_google_token_hook_runs_on_every_request_to_a_real_server(served: tuple[str, str]) -> None:
+    """transformers serve ignores the bearer token; what matters is that the hook adds it to every request
+    (so it can refresh) without disturbing the SDK's traffic."""
+    from provisioning.smoke import SmokeRun, run_smoke
+    from provisioning.smoke.checks import CHECKS, SmokeOptions
+    from provisioning.smoke.targets import target_from_flags
+
+    base_url, model = served
+    target = target_from_flags(base_url, model, "tiny", "endpoint", "google")
+    source = _CountingTokenSource()
+    checks = tuple(c for c in CHECKS if c.name in {"plain", "stream"})
+    run = SmokeRun(targets=[target], checks=checks, options=SmokeOptions(max_tokens=8))
+
+    report = run_smoke(run, source=source)
+
+    assert [(r.check, r.status) for r in report.results] == [("plain", "pass"), ("stream", "pass")]
+    assert source.asked == 1 + 2  # the up-front read that fails bad input early, then one per request
+    assert report.token_refreshes == 0

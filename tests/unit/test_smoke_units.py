@@ -37,6 +37,12 @@ def _google(code: int, status: str, message: str, reason: str = "") -> str:
         (401, _google(401, "UNAUTHENTICATED", "invalid credentials"), "token_expired"),
         (429, _google(429, "RESOURCE_EXHAUSTED", "quota"), "rate_limited"),
         (400, json.dumps({"detail": "Server is pinned to m"}), "bad_request"),
+        (400, _google(400, "INVALID_ARGUMENT", "messages: field required"), "bad_request"),
+        (
+            400,
+            _google(400, "FAILED_PRECONDITION", "Endpoint e has no deployed model ready to serve requests."),
+            "not_deployed",
+        ),
         (500, "Internal Server Error", "server_error"),
     ],
 )
@@ -97,6 +103,39 @@ def test_readiness_gives_up_at_the_deadline_and_stops_on_permanent_errors() -> N
     )
 
 
+def _status_error(code: int, body: str) -> openai.APIStatusError:
+    request = openai._base_client.httpx2.Request("POST", "http://x")  # type: ignore[attr-defined]
+    response = openai._base_client.httpx2.Response(code, request=request, text=body)  # type: ignore[attr-defined]
+    return openai.APIStatusError(str(code), response=response, body=None)
+
+
+def test_readiness_waits_through_a_deploy_but_not_through_a_malformed_request() -> None:
+    now = [0.0]
+    deploying = _status_error(
+        400, _google(400, "FAILED_PRECONDITION", "Endpoint e has no deployed model ready to serve requests.")
+    )
+    answers: list[Exception | None] = [deploying, deploying, None]
+
+    def probe() -> None:
+        answer = answers.pop(0)
+        if answer is not None:
+            raise answer
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    ready = wait_ready(probe, 60, clock=lambda: now[0], sleep=sleep)
+    assert ready.ready and ready.attempts == 3 and ready.not_yet == {"not_deployed": 2}
+
+    def malformed() -> None:
+        raise _status_error(400, _google(400, "INVALID_ARGUMENT", "messages: field required"))
+
+    refused = wait_ready(malformed, 60, clock=lambda: now[0], sleep=sleep)
+    assert (
+        not refused.ready and refused.attempts == 1 and refused.last and refused.last.cause == "bad_request"
+    )
+
+
 def test_percentiles() -> None:
     values = [float(v) for v in range(1, 101)]
     result = percentiles(values)
@@ -115,3 +154,31 @@ def test_targets_from_flags_take_catalog_features_and_reject_bad_urls() -> None:
     assert gemini.family == "gemini" and "thinking_config" in gemini.features
     with pytest.raises(BadInputError):
         target_from_flags("ftp://nowhere", "m", None, "maas", "google")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "routed"),
+    [
+        (
+            "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/endpoints/openapi",
+            "http://127.0.0.1:8790/v1/projects/p/locations/us-central1/endpoints/openapi",
+        ),
+        (
+            "https://aiplatform.googleapis.com/v1/projects/p/locations/global/endpoints/openapi/",
+            "http://127.0.0.1:8790/v1/projects/p/locations/global/endpoints/openapi",
+        ),
+        (
+            "https://42.us-central1-1234.prediction.vertexai.goog/v1/projects/p/locations/us-central1/endpoints/42",
+            "http://127.0.0.1:8790/v1/projects/p/locations/us-central1/endpoints/42",
+        ),
+        # Not a Google host (a server on loopback, or already the override): left alone.
+        ("http://127.0.0.1:9000/v1", "http://127.0.0.1:9000/v1"),
+    ],
+)
+def test_the_endpoint_override_replaces_every_google_host_and_keeps_the_path(
+    base_url: str, routed: str
+) -> None:
+    target = target_from_flags(base_url, "", None, "endpoint", "google", "http://127.0.0.1:8790")
+    assert target.base_url == routed
+    unrouted = target_from_flags(base_url, "", None, "endpoint", "google")
+    assert unrouted.base_url == base_url.rstrip("/")  # without the override the real-Google path is unchanged
