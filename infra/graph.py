@@ -26,6 +26,16 @@ from provisioning.spec import EnvironmentSpec, parse_spec
 PLACEHOLDER_TOKEN = "placeholder-not-a-token"
 
 
+def fresh_mock_runtime() -> None:
+    """Make the next `pulumi.runtime.set_mocks` independent of whatever ran before in this process."""
+    # Pulumi's mocks run on the thread's current event loop; code that ran before (asyncio.run, uvicorn)
+    # may have closed or cleared it, so each run gets a fresh one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    # Likewise the root Stack resource lives on from any earlier mocked run (under another project/stack
+    # name); clearing it makes set_mocks create this run's own, so the graph is the same whatever ran before.
+    pulumi_settings.ROOT.set(None)
+
+
 def run_program(
     spec: EnvironmentSpec,
     environ: Mapping[str, str] | None = None,
@@ -39,12 +49,7 @@ def run_program(
     """
     if environ is None:
         environ = {e.hf_token_env: PLACEHOLDER_TOKEN for e in spec.endpoints if e.hf_token_env}
-    # Pulumi's mocks run on the thread's current event loop; code that ran before (asyncio.run, uvicorn)
-    # may have closed or cleared it, so each run gets a fresh one.
-    asyncio.set_event_loop(asyncio.new_event_loop())
-    # Likewise the root Stack resource lives on from any earlier mocked run (under another project/stack
-    # name); clearing it makes set_mocks create this run's own, so the graph is the same whatever ran before.
-    pulumi_settings.ROOT.set(None)
+    fresh_mock_runtime()
     mocks = mocks or FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", stack="mock", preview=False, monitor=monitor)

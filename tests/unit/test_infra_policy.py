@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from infra.graph import resource_graph, run_program
+from infra.graph import fresh_mock_runtime, resource_graph, run_program
 from infra.mocks import SECRET, FakeGoogleCloud, RecordingMonitor
 from infra.policy import SA_KEY, WIF_PROVIDER, check
 from infra.preflight import _child_environment
@@ -112,6 +112,7 @@ def pulumi_up(spec: dict[str, Any]) -> tuple[list[str], RecordingMonitor]:
     """`stack_main` (what `pulumi up` runs) under Pulumi's mocks: the RunErrors raised, the registrations."""
     mocks = FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
+    fresh_mock_runtime()
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", preview=False, monitor=monitor)
     errors: list[str] = []
 

@@ -12,7 +12,7 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from infra.caller import CALLER_ROLE, WIF_ROLE
-from infra.graph import run_program
+from infra.graph import fresh_mock_runtime, run_program
 from infra.mocks import PROJECT_NUMBER, SECRET, FakeGoogleCloud, RecordingMonitor, dedicated_host
 from infra.program import hf_tokens, stack_main
 from provisioning.errors import BadInputError, SpecError
@@ -133,6 +133,7 @@ def test_hf_token_is_only_ever_a_secret(dev: Any) -> None:
 
 
 def test_hf_token_output_reports_itself_secret() -> None:
+    fresh_mock_runtime()
     pulumi.runtime.set_mocks(FakeGoogleCloud(), preview=False)
     seen: list[bool] = []
 
@@ -352,6 +353,7 @@ class FileConfig:
 def test_bad_spec_stops_pulumi_up_with_the_spec_error_and_registers_nothing() -> None:
     mocks = FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
+    fresh_mock_runtime()
     pulumi.runtime.set_mocks(mocks, preview=False, monitor=monitor)
     errors: list[str] = []
 
@@ -373,6 +375,7 @@ def test_pulumi_entry_point_reads_the_spec_file_from_stack_config(monkeypatch: p
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     mocks = FakeGoogleCloud()
     monitor = RecordingMonitor(mocks)
+    fresh_mock_runtime()
     pulumi.runtime.set_mocks(mocks, project="vertex-bootstrap", preview=False, monitor=monitor)
     pulumi.runtime.set_all_config({"vertex-bootstrap:specFile": "examples/dev.yaml"})
     monkeypatch.setattr(
