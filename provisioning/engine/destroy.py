@@ -56,7 +56,7 @@ def destroy_spec(
         deleted: list[str] = []
         kept: list[str] = []
         for region in endpoint_regions(spec, state, endpoint):
-            lookup = lookup_endpoint(clients, state, spec, region, name)
+            lookup = lookup_endpoint(clients, state, spec, region, name, all_namesakes=True)
             kept.extend(f"{e.endpoint_id} ({region})" for e in lookup.namesakes)
             if lookup.found is not None:
                 models = delete_endpoint_and_models(clients, lookup.found, deadline_s)

@@ -6,6 +6,7 @@ quota moves on to the next fallback region (provisioning/failover.py) after dele
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -89,21 +90,28 @@ class Lookup:
 
 
 def lookup_endpoint(
-    clients: Clients, state: StateFile, spec: EnvironmentSpec, region: str, name: str
+    clients: Clients,
+    state: StateFile,
+    spec: EnvironmentSpec,
+    region: str,
+    name: str,
+    *,
+    all_namesakes: bool = False,
 ) -> Lookup:
     """The spec endpoint `name` in `region`: by the name recorded in state, by its user id (the spec name,
     which apply sets), else by display name, but only one labelled managed-by=provision for this
-    environment: another team's endpoint may share the display name."""
+    environment: another team's endpoint may share the display name. `all_namesakes` lists those even
+    when ours was found by name (one more read)."""
     recorded = state.get("endpoints", {}).get(name)
     names = [recorded["name"]] if recorded and recorded["name"].split("/")[3] == region else []
     names.append(vertex.endpoint_name(spec.project.id, region, name))
-    for resource in names:
-        found = vertex.get_endpoint(clients, resource)
-        if found is not None:
-            return Lookup(found)
+    found = next((e for e in map(functools.partial(vertex.get_endpoint, clients), names) if e), None)
+    if found is not None and not all_namesakes:
+        return Lookup(found)
     same_name = [e for e in vertex.list_endpoints(clients, spec.project.id, region) if e.display_name == name]
-    mine = [e for e in same_name if ours(e.labels, spec)]
-    return Lookup(mine[0] if mine else None, tuple(e for e in same_name if not ours(e.labels, spec)))
+    mine = [e for e in same_name if ours(e.labels, spec) or e.name == getattr(found, "name", None)]
+    foreign = tuple(e for e in same_name if e not in mine)
+    return Lookup(found or (mine[0] if mine else None), foreign)
 
 
 def find_endpoint(
