@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,13 @@ def guarded(action: Callable[[], T]) -> T:
         if error.fix:
             err_console.print(f"  [bold]fix:[/] {error.fix}", soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
+
+
+def print_json_line(data: dict[str, object]) -> None:
+    """One JSON object on one line of stdout: the last line of a `--json` run that emitted events before it
+    (apply, destroy, reap print nothing else on stdout, so every line parses)."""
+    sys.stdout.write(json.dumps(data) + "\n")
+    sys.stdout.flush()
 
 
 def _version_callback(value: bool) -> None:
@@ -296,9 +304,7 @@ def apply(
                 spec, connection, parallel=parallel, json_events=json_output, outputs_dir=outputs
             )
             if json_output:
-                out_console.print_json(
-                    data={"event": "fleet_summary", "environments": render.fleet_json(rows)}
-                )
+                print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
             else:
                 out_console.print(render.fleet_table(rows))
             if not all(r.ok for r in rows):
@@ -315,8 +321,8 @@ def apply(
                 render.print_failures(err_console, result.dag)
             raise typer.Exit(EXIT_FINDINGS)
         if json_output:
-            out_console.print_json(
-                data={"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}
+            print_json_line(
+                {"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}
             )
         else:
             out_console.print(f"[green]applied[/] {env.project.id}; outputs in {result.outputs_path}")
@@ -396,7 +402,7 @@ def reap(
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         rows = reap_expired(connection, targets, dry_run=dry_run)
         if json_output:
-            out_console.print_json(data={"dry_run": dry_run, "expired": [asdict(r) for r in rows]})
+            print_json_line({"event": "reaped", "dry_run": dry_run, "expired": [asdict(r) for r in rows]})
         else:
             out_console.print(render.reap_table(rows, dry_run))
 
