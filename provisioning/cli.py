@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable
@@ -282,6 +283,10 @@ def apply(
     outputs: OutputsOption = None,
     state: StateOption = None,
     parallel: Annotated[int, typer.Option("--parallel", help="Environments at a time (folder --spec).")] = 1,
+    deadline: Annotated[
+        float | None,
+        typer.Option("--deadline", help="Longest wait on one operation, in seconds (default 3 hours)."),
+    ] = None,
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
@@ -291,17 +296,23 @@ def apply(
     def run() -> None:
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.engine import render
-        from provisioning.engine.apply import apply_spec
+        from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, RichReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel
 
         check_parallel(parallel)
+        deadline_s = check_deadline(deadline)
         if env is None:
             if state is not None:
                 raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
             rows = apply_fleet(
-                spec, connection, parallel=parallel, json_events=json_output, outputs_dir=outputs
+                spec,
+                connection,
+                parallel=parallel,
+                json_events=json_output,
+                outputs_dir=outputs,
+                deadline_s=deadline_s,
             )
             if json_output:
                 print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
@@ -311,11 +322,14 @@ def apply(
                 raise typer.Exit(EXIT_FINDINGS)
             return
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        run_apply = functools.partial(
+            apply_spec, env, connection, state_path=state, outputs_path=outputs, deadline_s=deadline_s
+        )
         if json_output:
-            result = apply_spec(env, connection, JsonReporter(), state_path=state, outputs_path=outputs)
+            result = run_apply(JsonReporter())
         else:
             with RichReporter(err_console) as reporter:
-                result = apply_spec(env, connection, reporter, state_path=state, outputs_path=outputs)
+                result = run_apply(reporter)
         if not result.ok:
             if not json_output:
                 render.print_failures(err_console, result.dag)
