@@ -94,7 +94,7 @@ class EmulatorApp:
         if fault is not None and fault.kind == "slow":
             await asyncio.sleep(fault.delay_ms / 1000.0)
         if fault is not None and fault.kind in ("429", "503"):
-            response, reply, body = _fault_reply(fault.kind), None, None
+            response, reply, body = _fault_reply(fault.kind, fault.retry_after_s), None, None
         else:
             response, reply, body = await self._handle(request)
         self._log(request, response.status_code, body, reply)
@@ -203,7 +203,7 @@ async def _disconnect(receive: Receive) -> None:
         pass
 
 
-def _fault_reply(kind: str) -> Response:
+def _fault_reply(kind: str, retry_after_s: int | None) -> Response:
     if kind == "429":
         error = ApiError(
             "RESOURCE_EXHAUSTED",
@@ -212,7 +212,8 @@ def _fault_reply(kind: str) -> Response:
         )
     else:
         error = ApiError("UNAVAILABLE", "The service is currently unavailable.")
-    return JSONResponse(error.body(), status_code=error.code)
+    headers = {"Retry-After": str(retry_after_s)} if retry_after_s is not None else None
+    return JSONResponse(error.body(), status_code=error.code, headers=headers)
 
 
 def _check_path(request: Request) -> None:

@@ -44,6 +44,7 @@ class FaultRule:
     fraction: float = 1.0
     seed: int = 0
     delay_ms: float = 1000.0
+    retry_after_s: int | None = None  # a 429 / 503 then carries `Retry-After: N`, as Google's front end may
     pattern: re.Pattern[str] = field(init=False, repr=False)
     rng: random.Random = field(init=False, repr=False)
 
@@ -54,6 +55,11 @@ class FaultRule:
             )
         if not 0.0 <= self.fraction <= 1.0:
             raise invalid_argument("fault fraction must be between 0 and 1", "fraction")
+        if self.retry_after_s is not None and (self.retry_after_s < 0 or self.kind not in ("429", "503")):
+            raise invalid_argument(
+                "fault retry_after_s is a whole number of seconds >= 0, for kinds 429 and 503",
+                "retry_after_s",
+            )
         try:
             self.pattern = re.compile(self.route)
         except re.error as error:
@@ -64,7 +70,7 @@ class FaultRule:
     def from_json(cls, data: Any) -> FaultRule:
         if not isinstance(data, dict) or not isinstance(data.get("route"), str):
             raise invalid_argument("each fault rule is an object with a string 'route'", "rules")
-        known = {"route", "kind", "fraction", "seed", "delay_ms"}
+        known = {"route", "kind", "fraction", "seed", "delay_ms", "retry_after_s"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise invalid_argument(f"unknown fault rule keys: {', '.join(unknown)}", "rules")
@@ -75,9 +81,12 @@ class FaultRule:
                 fraction=float(data.get("fraction", 1.0)),
                 seed=int(data.get("seed", 0)),
                 delay_ms=float(data.get("delay_ms", 1000.0)),
+                retry_after_s=None if data.get("retry_after_s") is None else int(data["retry_after_s"]),
             )
         except (TypeError, ValueError):
-            raise invalid_argument("fault fraction, seed and delay_ms must be numbers", "rules") from None
+            raise invalid_argument(
+                "fault fraction, seed, delay_ms and retry_after_s must be numbers", "rules"
+            ) from None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -86,6 +95,7 @@ class FaultRule:
             "fraction": self.fraction,
             "seed": self.seed,
             "delay_ms": self.delay_ms,
+            "retry_after_s": self.retry_after_s,
         }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,13 @@ def guarded(action: Callable[[], T]) -> T:
         if error.fix:
             err_console.print(f"  [bold]fix:[/] {error.fix}", soft_wrap=True)
         raise typer.Exit(error.exit_code) from None
+
+
+def print_json_line(data: dict[str, object]) -> None:
+    """One JSON object on one line of stdout: the last line of a `--json` run that emitted events before it
+    (apply, destroy, reap print nothing else on stdout, so every line parses)."""
+    sys.stdout.write(json.dumps(data) + "\n")
+    sys.stdout.flush()
 
 
 def _version_callback(value: bool) -> None:
@@ -276,6 +285,10 @@ def apply(
     outputs: OutputsOption = None,
     state: StateOption = None,
     parallel: Annotated[int, typer.Option("--parallel", help="Environments at a time (folder --spec).")] = 1,
+    deadline: Annotated[
+        float | None,
+        typer.Option("--deadline", help="Longest wait on one operation, in seconds (default 3 hours)."),
+    ] = None,
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
@@ -285,40 +298,47 @@ def apply(
     def run() -> None:
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.engine import render
-        from provisioning.engine.apply import apply_spec
+        from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, RichReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel
 
         check_parallel(parallel)
+        deadline_s = check_deadline(deadline)
         if env is None:
             if state is not None:
                 raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
             rows = apply_fleet(
-                spec, connection, parallel=parallel, json_events=json_output, outputs_dir=outputs
+                spec,
+                connection,
+                parallel=parallel,
+                json_events=json_output,
+                outputs_dir=outputs,
+                deadline_s=deadline_s,
             )
             if json_output:
-                out_console.print_json(
-                    data={"event": "fleet_summary", "environments": render.fleet_json(rows)}
-                )
+                print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
             else:
                 out_console.print(render.fleet_table(rows))
             if not all(r.ok for r in rows):
                 raise typer.Exit(EXIT_FINDINGS)
             return
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        run_apply = functools.partial(
+            apply_spec, env, connection, state_path=state, outputs_path=outputs, deadline_s=deadline_s
+        )
         if json_output:
-            result = apply_spec(env, connection, JsonReporter(), state_path=state, outputs_path=outputs)
+            result = run_apply(JsonReporter())
         else:
             with RichReporter(err_console) as reporter:
-                result = apply_spec(env, connection, reporter, state_path=state, outputs_path=outputs)
+                result = run_apply(reporter)
         if not result.ok:
             if not json_output:
                 render.print_failures(err_console, result.dag)
             raise typer.Exit(EXIT_FINDINGS)
         if json_output:
-            out_console.print_json(
-                data={"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}
+            print_json_line(
+                {"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}
             )
         else:
             out_console.print(f"[green]applied[/] {env.project.id}; outputs in {result.outputs_path}")
@@ -398,7 +418,7 @@ def reap(
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         rows = reap_expired(connection, targets, dry_run=dry_run)
         if json_output:
-            out_console.print_json(data={"dry_run": dry_run, "expired": [asdict(r) for r in rows]})
+            print_json_line({"event": "reaped", "dry_run": dry_run, "expired": [asdict(r) for r in rows]})
         else:
             out_console.print(render.reap_table(rows, dry_run))
 

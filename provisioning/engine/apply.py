@@ -330,6 +330,19 @@ class Apply:
         return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
 
 
+def check_deadline(seconds: float | None) -> float:
+    """`--deadline`: a positive number of seconds, or the default (exit 2 before any call otherwise)."""
+    if seconds is None:
+        return operations.DEFAULT_DEADLINE_S
+    if not seconds > 0:  # also refuses NaN
+        raise BadInputError(
+            f"--deadline {seconds:g}: must be a positive number of seconds",
+            "it bounds each wait on a long-running operation",
+            "e.g. --deadline 3600, or leave it out for the default of 3 hours",
+        )
+    return seconds
+
+
 def preflight(spec: EnvironmentSpec) -> dict[str, str]:
     """Check local inputs before any API call: a budget has a billing account, every named HF token variable
     is set. Returns name → token."""

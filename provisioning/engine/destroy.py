@@ -16,7 +16,7 @@ from provisioning.engine.budget import find_budget
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
-from provisioning.engine.serving import endpoint_regions, find_endpoint
+from provisioning.engine.serving import endpoint_regions, lookup_endpoint
 from provisioning.engine.state import StateFile, default_state_path
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import ProvisionError
@@ -53,14 +53,22 @@ def destroy_spec(
     def endpoint_step(name: str) -> str:
         """Every copy of the endpoint: in the region state recorded, its own and each fallback region."""
         endpoint = next(e for e in spec.endpoints if e.name == name)
-        deleted = []
+        deleted: list[str] = []
+        kept: list[str] = []
         for region in endpoint_regions(spec, state, endpoint):
-            found = find_endpoint(clients, state, project, region, name)
-            if found is not None:
-                models = delete_endpoint_and_models(clients, found, deadline_s)
-                deleted.append(f"{found.endpoint_id} ({region}) and {models} model(s)")
+            lookup = lookup_endpoint(clients, state, spec, region, name, all_namesakes=True)
+            kept.extend(f"{e.endpoint_id} ({region})" for e in lookup.namesakes)
+            if lookup.found is not None:
+                models = delete_endpoint_and_models(clients, lookup.found, deadline_s)
+                deleted.append(f"{lookup.found.endpoint_id} ({region}) and {models} model(s)")
         state.put("endpoints", name, None)
-        return f"deleted {', '.join(deleted)}" if deleted else "absent"
+        summary = f"deleted {', '.join(deleted)}" if deleted else "absent"
+        if kept:
+            summary += (
+                f"; left {', '.join(kept)} alone: same display name, but not labelled "
+                f"managed-by=provision, environment={spec.environment}"
+            )
+        return summary
 
     def project_step() -> str:
         found = projects.get_project(clients, project)

@@ -6,12 +6,15 @@ quota moves on to the next fallback region (provisioning/failover.py) after dele
 
 from __future__ import annotations
 
+import functools
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from google.cloud import aiplatform_v1beta1 as v1beta1
 
-from provisioning.engine.labels import keep_expiry, resource_labels, same_ignoring_expiry
+from provisioning.drift import endpoint_drift, serving_labels
+from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
@@ -81,20 +84,42 @@ def deploy_request(
     return request
 
 
-def find_endpoint(
-    clients: Clients, state: StateFile, project: str, region: str, name: str
-) -> vertex.EndpointInfo | None:
-    """The spec endpoint `name` in `region`: by the name recorded in state, by its user id (the spec name),
-    else by display name. None when it does not exist there."""
+@dataclass(frozen=True)
+class Lookup:
+    found: vertex.EndpointInfo | None
+    namesakes: tuple[vertex.EndpointInfo, ...] = ()  # same display name but not ours: never touched
+
+
+def lookup_endpoint(
+    clients: Clients,
+    state: StateFile,
+    spec: EnvironmentSpec,
+    region: str,
+    name: str,
+    *,
+    all_namesakes: bool = False,
+) -> Lookup:
+    """The spec endpoint `name` in `region`: by the name recorded in state, by its user id (the spec name,
+    which apply sets), else by display name, but only one labelled managed-by=provision for this
+    environment: another team's endpoint may share the display name. `all_namesakes` lists those even
+    when ours was found by name (one more read)."""
     recorded = state.get("endpoints", {}).get(name)
     names = [recorded["name"]] if recorded and recorded["name"].split("/")[3] == region else []
-    names.append(vertex.endpoint_name(project, region, name))
-    for resource in names:
-        found = vertex.get_endpoint(clients, resource)
-        if found is not None:
-            return found
-    same_name = [e for e in vertex.list_endpoints(clients, project, region) if e.display_name == name]
-    return same_name[0] if same_name else None
+    names.append(vertex.endpoint_name(spec.project.id, region, name))
+    found = next((e for e in map(functools.partial(vertex.get_endpoint, clients), names) if e), None)
+    if found is not None and not all_namesakes:
+        return Lookup(found)
+    same_name = [e for e in vertex.list_endpoints(clients, spec.project.id, region) if e.display_name == name]
+    mine = [e for e in same_name if ours(e.labels, spec) or e.name == getattr(found, "name", None)]
+    foreign = tuple(e for e in same_name if e not in mine)
+    return Lookup(found or (mine[0] if mine else None), foreign)
+
+
+def find_endpoint(
+    clients: Clients, state: StateFile, spec: EnvironmentSpec, region: str, name: str
+) -> vertex.EndpointInfo | None:
+    """`lookup_endpoint`'s endpoint: ours, or None."""
+    return lookup_endpoint(clients, state, spec, region, name).found
 
 
 def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: EndpointSpec) -> list[str]:
@@ -106,10 +131,11 @@ def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: Endpoint
 
 def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
     key = f"endpoint:{endpoint.name}"
+    resized = resume_replicas(run, endpoint)
     found = None
     if run.state.operation(key) is None:
         for region in endpoint_regions(run.spec, run.state, endpoint):
-            found = find_endpoint(run.clients, run.state, run.project, region, endpoint.name)
+            found = find_endpoint(run.clients, run.state, run.spec, region, endpoint.name)
             if found is not None:
                 break
     outcome = "deployed (exists)"
@@ -117,7 +143,8 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
         found, outcome = deploy_with_failover(run, endpoint)
     if not found.deployed_models:
         found = wait_for_model(run, found)
-    wanted = resource_labels(run.spec, run.now)
+    found, reconciled = reconcile(run, endpoint, found)
+    wanted = {**resource_labels(run.spec, run.now), **serving_labels(endpoint)}
     if not same_ignoring_expiry(found.labels, wanted):
         vertex.set_endpoint_labels(run.clients, found, keep_expiry(found.labels, wanted))
     record = {
@@ -128,9 +155,52 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
         "models": [d.model for d in found.deployed_models],
     }
     run.state.put("endpoints", endpoint.name, record)
-    return f"{outcome}: {found.endpoint_id}" + (
-        "" if found.location == run.spec.region else f" in {found.location}"
+    changed = reconciled or resized
+    return (
+        f"{outcome}: {found.endpoint_id}"
+        + ("" if found.location == run.spec.region else f" in {found.location}")
+        + (f"; {changed}" if changed else "")
     )
+
+
+def _replicas_key(endpoint: EndpointSpec) -> str:
+    return f"replicas:{endpoint.name}"
+
+
+def resume_replicas(run: Apply, endpoint: EndpointSpec) -> str:
+    """Finish a replica change an earlier, interrupted run started (its operation is in state)."""
+    pending = run.state.operation(_replicas_key(endpoint))
+    if pending is None:
+        return ""
+    run.finish(_replicas_key(endpoint), pending, f"set replicas of endpoint {endpoint.name}")
+    return "replicas set (resumed)"
+
+
+def reconcile(
+    run: Apply, endpoint: EndpointSpec, found: vertex.EndpointInfo
+) -> tuple[vertex.EndpointInfo, str]:
+    """Bring replica bounds to the spec in place; stop when the deployment itself would have to change."""
+    shape = shape_for_spec_endpoint(endpoint, found.location).shape
+    drift = endpoint_drift(endpoint, shape, found)
+    if drift.replace:
+        raise ProvisionError(
+            f"endpoint {endpoint.name} ({found.endpoint_id}) serves something else than the spec asks for: "
+            + ", ".join(drift.replace),
+            "the machine, accelerator, model and framework of a deployment cannot change in place; apply "
+            "does not replace a serving endpoint on its own, and kept the current one untouched",
+            "put those fields back in the spec, or replace it on purpose: `provision destroy --spec FILE`, "
+            "then `provision apply --spec FILE` (the endpoint serves nothing in between)",
+        )
+    if not drift.update:
+        return found, ""
+    key = _replicas_key(endpoint)
+    deployed = found.deployed_models[0]
+    run.reporter.note(f"endpoint:{endpoint.name}", f"updating {', '.join(drift.update)}")
+    ref = vertex.set_replicas(run.clients, found, deployed.id, endpoint.min_replicas, endpoint.max_replicas)
+    run.state.save_operation(key, ref)
+    run.finish(key, ref, f"set replicas of endpoint {endpoint.name}")
+    current = vertex.get_endpoint(run.clients, found.name)
+    return current or found, f"updated {', '.join(drift.update)}"
 
 
 def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
@@ -188,7 +258,7 @@ def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.End
             )
             found = vertex.get_endpoint(run.clients, name)
         else:
-            found = find_endpoint(run.clients, run.state, run.project, region, endpoint.name)
+            found = find_endpoint(run.clients, run.state, run.spec, region, endpoint.name)
         if found is None:
             raise ProvisionError(
                 f"endpoint {endpoint.name}: the deployment finished but the endpoint cannot be read",
@@ -234,7 +304,7 @@ def _clean_up_attempt(
 ) -> None:
     """Delete what a failed deploy left in `region`: the endpoint it created, if nothing is deployed on it
     (never someone's serving endpoint), and the model it uploaded (the operation's metadata names it)."""
-    found = find_endpoint(run.clients, run.state, run.project, region, name)
+    found = find_endpoint(run.clients, run.state, run.spec, region, name)
     if found is not None and not found.deployed_models:
         delete_endpoint_and_models(run.clients, found, run.deadline_s)
     if failed is None:

@@ -119,7 +119,7 @@ def wait(
         waited = time.monotonic() - start
         if waited >= deadline_s:
             raise OperationTimeout(
-                f"{what}: operation {ref.name} not done after {deadline_s:.0f}s",
+                f"{what}: operation {ref.name} not done after {deadline_s:g}s",
                 "the deadline for this wait passed; the operation may still finish on Google's side",
                 "re-run the same command: it resumes waiting on this operation instead of starting another",
             )

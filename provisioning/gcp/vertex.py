@@ -21,6 +21,11 @@ class DeployedModelInfo:
     model: str  # projects/P/locations/L/models/ID
     display_name: str = ""
     system_labels: dict[str, str] = field(default_factory=dict)  # where a Pulumi-made deployment's labels are
+    machine_type: str = ""
+    accelerator_type: str = ""  # the enum name, e.g. NVIDIA_L4
+    accelerator_count: int = 0
+    min_replicas: int = 0
+    max_replicas: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,23 @@ def _endpoint_info(endpoint: aiplatform_v1.Endpoint) -> EndpointInfo:
         display_name=endpoint.display_name,
         labels=dict(endpoint.labels),
         dedicated_dns=endpoint.dedicated_endpoint_dns,
-        deployed_models=tuple(
-            DeployedModelInfo(d.id, d.model, d.display_name, dict(d.system_labels))
-            for d in endpoint.deployed_models
-        ),
+        deployed_models=tuple(_deployed_model_info(d) for d in endpoint.deployed_models),
+    )
+
+
+def _deployed_model_info(deployed: aiplatform_v1.DeployedModel) -> DeployedModelInfo:
+    resources = deployed.dedicated_resources
+    machine = resources.machine_spec
+    return DeployedModelInfo(
+        deployed.id,
+        deployed.model,
+        deployed.display_name,
+        dict(deployed.system_labels),
+        machine_type=machine.machine_type,
+        accelerator_type=machine.accelerator_type.name if machine.accelerator_type else "",
+        accelerator_count=machine.accelerator_count,
+        min_replicas=resources.min_replica_count,
+        max_replicas=resources.max_replica_count,
     )
 
 
@@ -111,6 +129,28 @@ def undeploy_model(clients: Clients, endpoint: EndpointInfo, deployed_model_id: 
             endpoint=endpoint.name, deployed_model_id=deployed_model_id
         ),
         f"undeploy model {deployed_model_id} from {endpoint.name}",
+    )
+    return OperationRef.from_gapic(op, "aiplatform")
+
+
+def set_replicas(
+    clients: Clients, endpoint: EndpointInfo, deployed_model_id: str, minimum: int, maximum: int
+) -> OperationRef:
+    """`:mutateDeployedModel`: change only the replica bounds of a deployment (its machine cannot change)."""
+    deployed = aiplatform_v1.DeployedModel(
+        id=deployed_model_id,
+        dedicated_resources=aiplatform_v1.DedicatedResources(
+            min_replica_count=minimum, max_replica_count=maximum
+        ),
+    )
+    mask = field_mask_pb2.FieldMask(
+        paths=["dedicated_resources.min_replica_count", "dedicated_resources.max_replica_count"]
+    )
+    op = clients.call(
+        lambda: clients.endpoints(endpoint.location).mutate_deployed_model(
+            endpoint=endpoint.name, deployed_model=deployed, update_mask=mask
+        ),
+        f"set replicas of {deployed_model_id} on {endpoint.name} to {minimum}..{maximum}",
     )
     return OperationRef.from_gapic(op, "aiplatform")
 

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from emulator.testing import EmulatorProcess
+from tests.e2e.engine_support import clear_requests
 
 BASE_SPEC: dict[str, Any] = {
     "environment": "dev",
@@ -92,3 +94,40 @@ def test_tokens_never_reach_output_or_state(emulator_env: EmulatorProcess, tmp_p
     token = os.environ["CLOUDSDK_AUTH_ACCESS_TOKEN"]
     written = "".join(p.read_text() for p in (tmp_path / ".provision").glob("*"))
     assert token not in result.stdout + result.stderr + written
+
+
+def test_retry_after_on_injected_faults_is_honoured_and_apply_converges(
+    emulator_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    wait_s = 1
+    rules = [
+        {"route": "/billingInfo$", "fraction": 0.5, "kind": "429", "seed": 1, "retry_after_s": wait_s},
+        {
+            "route": "services:batchEnable$",
+            "fraction": 0.5,
+            "kind": "503",
+            "seed": 1,
+            "retry_after_s": wait_s,
+        },
+    ]
+    emulator_env.set_faults(rules)
+    faulted = httpx.get(f"{emulator_env.url}/v1/projects/p/billingInfo", timeout=10)  # seed 1 fires first
+    assert faulted.status_code == 429 and faulted.headers["Retry-After"] == str(wait_s)
+    emulator_env.set_faults(rules)  # the rules start again from their seeds
+    clear_requests(emulator_env)
+
+    result = _apply(tmp_path, _write_spec(tmp_path))
+
+    assert result.returncode == 0, result.stderr
+    log = emulator_env.requests()
+    retried = 0
+    for index, entry in enumerate(log):
+        if entry["status"] not in (429, 503):
+            continue
+        retry = next(
+            r for r in log[index + 1 :] if (r["method"], r["path"]) == (entry["method"], entry["path"])
+        )
+        assert retry["time"] - entry["time"] >= wait_s, (entry, retry)
+        retried += 1
+    assert {e["status"] for e in log} >= {429, 503} and retried >= 2
+    assert len([r for r in log if r["path"] == "/v3/projects" and r["method"] == "POST"]) == 1

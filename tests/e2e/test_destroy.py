@@ -10,6 +10,7 @@ from tests.conftest import EMULATOR_TOKEN
 from tests.e2e.engine_support import (
     EXAMPLES,
     endpoints,
+    events,
     google,
     mutating,
     provision,
@@ -80,3 +81,36 @@ def test_delete_project_refuses_a_project_provision_did_not_create(engine_env: E
     assert "not created by provision" in result.output
     assert google(engine_env, "GET", f"/v3/projects/{PROJECT}")["state"] == "ACTIVE"
     assert not [m for m in mutating(engine_env) if m.startswith("DELETE /v3/")]
+
+
+def _foreign_endpoint(emulator: EmulatorProcess, labels: dict[str, str]) -> str:
+    """Another team's endpoint in the same project and region, with our spec endpoint's display name."""
+    body = {"displayName": "llama-8b-vllm", "labels": labels}
+    op = google(emulator, "POST", f"/v1/projects/{PROJECT}/locations/us-central1/endpoints", body)
+    for _ in range(200):
+        if op.get("done"):
+            return str(op["response"]["name"])
+        op = google(emulator, "GET", f"/v1/{op['name']}")
+    raise AssertionError(f"endpoint creation never finished: {op}")
+
+
+def test_destroy_leaves_a_same_named_foreign_endpoint_alone_and_says_so(engine_env: EmulatorProcess) -> None:
+    assert provision("apply", "--spec", DEV, "--json").exit_code == 0
+    (ours,) = endpoints(engine_env, PROJECT)
+    other_team = _foreign_endpoint(engine_env, {"team": "search"})
+    other_env = _foreign_endpoint(engine_env, {"managed-by": "provision", "environment": "prod"})
+
+    result = provision("destroy", "--spec", DEV, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert sorted(e["name"] for e in endpoints(engine_env, PROJECT)) == sorted([other_team, other_env])
+    (done,) = [
+        e for e in events(result.stdout) if e["event"] == "step_done" and e["step"].startswith("endpoint:")
+    ]
+    assert f"deleted {ours['name'].rsplit('/', 1)[1]}" in done["summary"]
+    for name in (other_team, other_env):
+        assert f"{name.rsplit('/', 1)[1]} (us-central1)" in done["summary"].partition("; left ")[2]
+    assert "not labelled managed-by=provision, environment=dev" in done["summary"]
+    again = provision("destroy", "--spec", DEV, "--json")
+    assert again.exit_code == 0, again.output
+    assert len(endpoints(engine_env, PROJECT)) == 2

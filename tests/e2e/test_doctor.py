@@ -277,3 +277,62 @@ def test_rejected_token_fails_credentials(
     assert finding(report, "credentials").status is Status.FAIL
     assert "rejected the token" in finding(report, "credentials").evidence
     assert report.exit_code == 1
+
+
+def _cli_finding(spec_data: dict[str, Any], tmp_path: Path, id_: str) -> dict[str, Any]:
+    """`provision doctor --spec FILE --json` as a user runs it: exit 1 and the printed finding `id_`."""
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(spec_data))
+    result = CliRunner().invoke(app, ["doctor", "--spec", str(spec_file), "--json"])
+    assert result.exit_code == 1, result.output
+    printed = json.loads(result.stdout)
+    matches = [f for f in printed["findings"] if f["id"] == id_]
+    assert matches, f"no finding {id_}: {[f['id'] for f in printed['findings']]}"
+    return dict(matches[0])
+
+
+def test_eula_not_accepted_fails_with_the_fix(emulator_env: EmulatorProcess, tmp_path: Path) -> None:
+    seed_project(emulator_env)
+    data = copy.deepcopy(REFERENCE)
+    data["endpoints"][0]["accept_eula"] = False  # Llama 3.1 has a licence to accept
+
+    found = _cli_finding(data, tmp_path, "model:llama-8b-vllm")
+
+    assert found["status"] == "fail" and found["step"] == "endpoint:llama-8b-vllm"
+    assert "EULA" in found["evidence"] and "does not accept it" in found["evidence"]
+    assert found["fix"] == (
+        "read the licence of meta-llama/Llama-3.1-8B-Instruct, "
+        "then set accept_eula: true on endpoint llama-8b-vllm"
+    )
+    assert emulator_env.requests(mutating_only=True) == []
+
+
+def test_billing_disabled_with_no_account_in_the_spec_fails_with_the_fix(
+    emulator_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    emulator_env.seed(
+        {
+            "projects": [
+                {
+                    "projectId": PROJECT,
+                    "parent": "organizations/123456789012",
+                    "enabledServices": REQUIRED_APIS,
+                }
+            ]
+        }
+    )
+    data = copy.deepcopy(REFERENCE)
+    data["project"] = {"id": PROJECT, "adopt": True}  # no billing_account to link
+    data.pop("budget")  # a budget needs a billing account: that would be bad input, not this finding
+
+    found = _cli_finding(data, tmp_path, "billing-enabled")
+
+    assert found["status"] == "fail" and found["step"] == "billing"
+    assert (
+        found["evidence"]
+        == f"billing is not enabled on {PROJECT} and the spec names no billing_account to link"
+    )
+    assert found["fix"] == (
+        f"gcloud billing projects link {PROJECT} --billing-account ACCOUNT, or set project.billing_account"
+    )
+    assert emulator_env.requests(mutating_only=True) == []

@@ -19,8 +19,8 @@ FLEET = EXAMPLES / "fleet"
 
 
 def _summary(output: str) -> list[dict[str, object]]:
-    start = output.index('{\n  "event": "fleet_summary"')
-    return list(json.loads(output[start:])["environments"])
+    (summary,) = [line for line in output.splitlines() if line.startswith('{"event": "fleet_summary"')]
+    return list(json.loads(summary)["environments"])
 
 
 def test_fleet_applies_every_environment(engine_env: EmulatorProcess, tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_fleet_applies_every_environment(engine_env: EmulatorProcess, tmp_path: 
     for project in projects:
         assert read_outputs(tmp_path / "outs" / f"{project}.outputs.json").project == project
         assert (tmp_path / ".provision" / f"{project}.state.json").is_file()
-    step_events = [json.loads(line) for line in result.output.splitlines() if line.startswith('{"event"')]
+    step_events = [e for e in map(json.loads, result.stdout.splitlines()) if e["event"] != "fleet_summary"]
     assert {e["environment"] for e in step_events} == set(projects)
 
 

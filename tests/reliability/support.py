@@ -76,6 +76,9 @@ class World:
     def models(self, project: str = PROJECT, region: str = REGION) -> list[dict[str, Any]]:
         return list(self._get(f"/v1/projects/{project}/locations/{region}/models").get("models", []))
 
+    def budgets(self, account: str = DEV["project"]["billing_account"]) -> list[dict[str, Any]]:
+        return list(self._get(f"/v1/billingAccounts/{account}/budgets").get("budgets", []))
+
     def iam_policy(self, project: str = PROJECT) -> dict[str, Any]:
         response = self.client.post(f"/v3/projects/{project}:getIamPolicy", json={})
         response.raise_for_status()

@@ -1,5 +1,6 @@
 """SIGKILL `provision apply` at every step boundary and in the middle of each long-running operation (project
-create, API enablement, model deploy); the next apply converges with no duplicate resources.
+create, API enablement, model deploy), at the budget step and while outputs are written; the next apply
+converges with no duplicate resources (one project, endpoint, deployment, budget) and valid outputs.
 
 Kill points are read from the `--json` event stream (one event per line), so they are deterministic: a step's
 start or end, or the "waiting on <operation>" note written right after the operation name was saved in state.
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 
 from emulator.testing import EmulatorProcess
+from provisioning.outputs import read_outputs
 from tests.reliability.support import (
     DEV,
+    PROJECT,
     World,
     apply_env,
     apply_until,
@@ -63,6 +66,9 @@ KILL_POINTS: dict[str, Callable[[Event], bool]] = {
     "before-deploy-call": deploying,
     "deploy-in-flight": waiting(ENDPOINT_STEP),
     "endpoint-done": done(ENDPOINT_STEP),
+    "budget-started": started("budget"),
+    "budget-done": done("budget"),
+    "outputs-started": started("outputs"),
 }
 
 
@@ -81,5 +87,8 @@ def test_apply_killed_then_resumed_converges_without_duplicates(
     assert any(e["event"] == "step_done" and e["step"] == "outputs" for e in json_events(resumed.stdout))
     with World(emulator_env.url) as world:
         assert_one_of_each(world, [e["name"] for e in DEV["endpoints"]])
+        budgets = [b for b in world.budgets() if PROJECT in b["displayName"]]
+        assert len(budgets) == 1, budgets
+    assert read_outputs(tmp_path / ".provision" / f"{PROJECT}.outputs.json").project == PROJECT
     deploys = [r for r in emulator_env.requests(mutating_only=True) if r["path"].endswith(":deploy")]
     assert len([r for r in deploys if r["status"] == 200]) <= 1, deploys
