@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator.contract import check_reply, validate
+from emulator.app import build_routes
+from emulator.contract import check_reply, reply_schema, schemas, validate
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +101,32 @@ def test_validator_catches_what_clients_would_choke_on() -> None:
         "response": {"@type": "type.googleapis.com/google.cloud.resourcemanager.v3.Projekt"},
     }
     assert check_reply("GET", "/v3/operations/x", 200, bad_any)
+
+
+def _sample_path(template: str) -> str:
+    """A concrete path the template matches: each `{name}` a plain segment, `{name=**}` two segments."""
+    return _PARAMETER.sub(lambda m: "a/b" if m.group(2) else "x" + m.group(1), template)
+
+
+_PARAMETER = re.compile(r"\{(\w+)(=\*\*)?\}")
+NOT_YET_CHECKED = re.compile(r"/quotaInfos|/chat/completions$")
+
+
+def test_every_route_has_a_reply_schema() -> None:
+    """A route added without a REPLY_SCHEMAS entry would have its replies skipped by the contract hook."""
+    table = build_routes()
+    missing, unresolved = [], []
+    routes = [route for route in table.routes() if not NOT_YET_CHECKED.search(route.template)]
+    for route in routes:
+        path = _sample_path(route.template)
+        assert table.match(route.method, path)[0] is route  # type: ignore[index]
+        ref = reply_schema(route.method, path)
+        if ref is None:
+            missing.append(f"{route.method} {route.template}")
+            continue
+        api, _, name = ref.partition("#")
+        if name not in schemas(api):
+            unresolved.append(f"{route.method} {route.template} → {ref}")
+    assert not missing, "routes with no reply schema:\n" + "\n".join(missing)
+    assert not unresolved, "reply schemas the discovery documents do not define:\n" + "\n".join(unresolved)
+    assert len(routes) >= 70
