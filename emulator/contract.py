@@ -150,6 +150,7 @@ def _check_scalar(
 # Which discovery schema each reply has: (method, path regex, "<api>#<Schema>"). First match wins.
 _BUDGETS = r"^/v1/billingAccounts/[^/]+/budgets"
 _POOLS = r"^/v1/projects/[^/]+/locations/global/workloadIdentityPools"
+_QUOTA_INFOS = r"^/v1/projects/[^/]+/locations/[^/]+/services/[^/]+/quotaInfos"
 _CORE_REPLIES = [
     ("POST", r"^/v3/projects$", "cloudresourcemanager.v3#Operation"),
     ("GET", r"^/v3/projects:search$", "cloudresourcemanager.v3#SearchProjectsResponse"),
@@ -180,6 +181,8 @@ _CORE_REPLIES = [
     ("GET", rf"{_POOLS}/[^/]+/providers/[^/]+$", "iam.v1#WorkloadIdentityPoolProvider"),
     ("PATCH", rf"{_POOLS}/[^/]+/providers/[^/]+$", "iam.v1#Operation"),
     ("GET", r"^/v3/projects/[^/]+/timeSeries$", "monitoring.v3#ListTimeSeriesResponse"),
+    ("GET", rf"{_QUOTA_INFOS}$", "cloudquotas.v1#ListQuotaInfosResponse"),
+    ("GET", rf"{_QUOTA_INFOS}/[^/]+$", "cloudquotas.v1#QuotaInfo"),
 ]
 
 # Vertex AI, alike in v1 and v1beta1 ("{V}" is GoogleCloudAiplatformV1 or GoogleCloudAiplatformV1beta1).

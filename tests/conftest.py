@@ -45,14 +45,17 @@ def emulator_env(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def contract_violations(log: list[dict[str, Any]]) -> list[str]:
-    """Each recorded reply's departures from its schema (replies without a known schema are not judged)."""
+    """Each recorded reply's departures from its schema; a JSON reply on a route with no known schema is
+    reported too, so a new route cannot slip past the contract."""
     found = []
     for entry in log:
         if "response_body" not in entry or entry["response_body"] is None:
             continue
         problems = check_reply(entry["method"], entry["path"], entry["status"], entry["response_body"])
+        if problems is None:
+            found.append(f"{entry['method']} {entry['path']} ({entry['status']}): no reply schema is known")
+            continue
         found += [
-            f"{entry['method']} {entry['path']} ({entry['status']}): {p.path}: {p.message}"
-            for p in problems or []
+            f"{entry['method']} {entry['path']} ({entry['status']}): {p.path}: {p.message}" for p in problems
         ]
     return found
