@@ -230,8 +230,18 @@ def _vertex_replies() -> list[tuple[str, str, str]]:
     return rows + _VERTEX_BETA_ONLY
 
 
+# The OpenAI-compatible routes: the openai SDK's types are their schema (emulator/chat/contract.py).
+_CHAT_REPLIES = [
+    (
+        "POST",
+        r"^/v1(beta1)?/projects/[^/]+/locations/[^/]+/endpoints/[^/:]+/chat/completions$",
+        "openai#ChatCompletion",
+    )
+]
+
 REPLY_SCHEMAS: list[tuple[str, re.Pattern[str], str]] = [
-    (method, re.compile(pattern), ref) for method, pattern, ref in _CORE_REPLIES + _vertex_replies()
+    (method, re.compile(pattern), ref)
+    for method, pattern, ref in _CORE_REPLIES + _vertex_replies() + _CHAT_REPLIES
 ]
 
 # google.protobuf.Any payloads: proto package → where its messages are, in order: (api, schema name prefix in
@@ -277,6 +287,16 @@ def check_error_body(body: Any) -> list[Violation]:
     return problems
 
 
+def defines(ref: str) -> bool:
+    """Whether "<api>#<Schema>" names a schema we have (a discovery document's, or an openai type)."""
+    api, _, name = ref.partition("#")
+    if api == "openai":
+        from emulator.chat.contract import TYPES
+
+        return name in TYPES
+    return name in schemas(api)
+
+
 def check_reply(method: str, path: str, status: int, body: Any) -> list[Violation] | None:
     """Violations of a recorded reply, or None when no schema is known for the route."""
     if status >= 400:
@@ -284,6 +304,10 @@ def check_reply(method: str, path: str, status: int, body: Any) -> list[Violatio
     ref = reply_schema(method, path)
     if ref is None:
         return None
+    if ref.startswith("openai#"):
+        from emulator.chat.contract import check_body
+
+        return check_body(body, ref.partition("#")[2])
     problems = validate(body, ref)
     if ref.endswith(("#Operation", "#GoogleLongrunningOperation")) and isinstance(body, dict):
         for key in ("response", "metadata"):
@@ -291,6 +315,16 @@ def check_reply(method: str, path: str, status: int, body: Any) -> list[Violatio
             if isinstance(payload, dict):
                 problems += _check_any(payload, key)
     return problems
+
+
+def check_streamed_reply(method: str, path: str, events: list[Any]) -> list[Violation] | None:
+    """Violations of a recorded SSE reply (its parsed `data:` payloads), or None when the route is not a
+    streaming one we know."""
+    if reply_schema(method, path) != "openai#ChatCompletion":
+        return None
+    from emulator.chat.contract import check_stream
+
+    return check_stream(events)
 
 
 def _check_any(payload: dict[str, Any], path: str) -> list[Violation]:
