@@ -279,11 +279,10 @@ def check_error_body(body: Any) -> list[Violation]:
     unknown = set(error) - {"code", "message", "status", "details"}
     if unknown:
         problems.append(Violation("error", f"unknown keys {sorted(unknown)}", unknown_field=True))
-    for index, detail in enumerate(error.get("details", [])):
-        if not isinstance(detail, dict) or not str(detail.get("@type", "")).startswith(
-            "type.googleapis.com/"
-        ):
-            problems.append(Violation(f"error.details[{index}]", "each detail names its @type"))
+    if "details" in error:
+        from emulator.rpc_details import check_details
+
+        problems += check_details(error["details"], "error.details")
     return problems
 
 
@@ -314,6 +313,11 @@ def check_reply(method: str, path: str, status: int, body: Any) -> list[Violatio
             payload = body.get(key)
             if isinstance(payload, dict):
                 problems += _check_any(payload, key)
+        failure = body.get("error")
+        if isinstance(failure, dict) and "details" in failure:
+            from emulator.rpc_details import check_details
+
+            problems += check_details(failure["details"], "error.details")
     return problems
 
 

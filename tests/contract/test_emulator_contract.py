@@ -9,8 +9,16 @@ from typing import Any
 import httpx
 import pytest
 
+from emulator import errors
 from emulator.app import build_routes
-from emulator.contract import check_reply, check_streamed_reply, defines, reply_schema, validate
+from emulator.contract import (
+    check_error_body,
+    check_reply,
+    check_streamed_reply,
+    defines,
+    reply_schema,
+    validate,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -157,3 +165,31 @@ def test_chat_replies_and_stream_events_are_recorded_and_judged(emulator_env: An
     assert check_reply("POST", chat, 200, broken)
     assert check_streamed_reply("POST", chat, [{**events[0], "created": str(events[0]["created"])}, "[DONE]"])
     assert check_streamed_reply("POST", chat, events[:-1])
+
+
+def test_error_details_are_checked_against_google_rpc() -> None:
+    sent = [
+        errors.service_disabled("p", "aiplatform.googleapis.com", "Vertex AI API"),
+        errors.billing_disabled("123", "aiplatform.googleapis.com"),
+        errors.quota_exceeded("Q", "aiplatform.googleapis.com/m", "us-central1", 1, 1, 1),
+        errors.invalid_argument("bad", "model"),
+        errors.credentials_missing(),
+    ]
+    for error in sent:
+        assert check_error_body(error.body()) == [], error.body()
+
+    def problems(detail: dict[str, Any]) -> list[Any]:
+        return check_error_body({"error": {"code": 400, "message": "m", "status": "X", "details": [detail]}})
+
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED", "domain": "d"}
+    assert problems(info) == []
+    assert problems({**info, "metadata": {"service": 1}})  # metadata values are strings
+    assert problems({**info, "metadata": {"Service_Name": "x"}})  # keys lowerCamelCase
+    assert problems({**info, "reason": "service disabled"})
+    assert problems({**info, "domain": ""})
+    assert problems({**info, "colour": "x"})
+    bad_request = {"@type": "type.googleapis.com/google.rpc.BadRequest"}
+    assert problems({**bad_request, "fieldViolations": [{"field": "f", "description": "d"}]}) == []
+    assert problems({**bad_request, "field_violations": [{"field": "f"}]})  # not the canonical JSON name
+    assert problems({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": 5})
+    assert problems({"@type": "type.googleapis.com/google.rpc.Nothing"})
