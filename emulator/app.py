@@ -11,7 +11,8 @@ answered as names, which the clients parse) → route lookup (404) → Bearer to
 JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
 printed to stderr: a 500 is always an emulator bug. The fault `cut` lets the request through and breaks
 its reply mid-body. Streaming replies (chat SSE) are written chunk by chunk by `_stream` (200 paced streams
-at once are the load bench/bench_chat.py measures).
+at once are the load bench/bench_chat.py measures). With the setting `record_bodies` the request log keeps
+each JSON reply and, for a stream, its parsed SSE events (`response_stream`), for the contract tests.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pkgutil
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterable, AsyncIterator, Callable
 from functools import cache
 from typing import Any
 
@@ -97,7 +98,11 @@ class EmulatorApp:
             response, reply, body = _fault_reply(fault.kind, fault.retry_after_s), None, None
         else:
             response, reply, body = await self._handle(request)
-        self._log(request, response.status_code, body, reply)
+        entry = self._log(request, response.status_code, body, reply)
+        if "response_body" in entry and isinstance(response, StreamingResponse):
+            events: list[Any] = []
+            entry["response_stream"] = events
+            response.body_iterator = _recording_events(response.body_iterator, events)
         cut = fault is not None and fault.kind == "cut"
         reply_send = _cut_midway(send) if cut else send
         if isinstance(response, StreamingResponse):
@@ -128,6 +133,8 @@ class EmulatorApp:
             result = route.handler(api_request)
             if inspect.isawaitable(result):
                 result = await result
+            if isinstance(result, JSONResponse) and self.state.settings["record_bodies"]:
+                return result, json.loads(bytes(result.body)), body
             if isinstance(result, Response):
                 return result, None, body
             return JSONResponse(result), result, body
@@ -139,7 +146,7 @@ class EmulatorApp:
             reply = ApiError("INTERNAL", "Internal error encountered.").body()
             return JSONResponse(reply, status_code=500), reply, body
 
-    def _log(self, request: Request, status: int, body: Any, reply: Any) -> None:
+    def _log(self, request: Request, status: int, body: Any, reply: Any) -> dict[str, Any]:
         path = request.url.path
         entry: dict[str, Any] = {
             "time": time.time(),
@@ -153,6 +160,25 @@ class EmulatorApp:
             entry["request_body"] = body
             entry["response_body"] = reply
         self.state.request_log.append(entry)
+        return entry
+
+
+async def _recording_events(chunks: AsyncIterable[Any], events: list[Any]) -> AsyncIterator[Any]:
+    """Pass an SSE body through, appending each `data:` payload to `events` (JSON parsed; `[DONE]` and
+    anything unparsable kept as text) for the contract tests (`record_bodies`)."""
+    pending = b""
+    async for chunk in chunks:
+        yield chunk
+        pending += chunk if isinstance(chunk, bytes | memoryview) else chunk.encode()
+        *complete, pending = pending.split(b"\n\n")
+        for event in complete:
+            data = event.decode(errors="replace").removeprefix("data: ")
+            try:
+                events.append(json.loads(data))
+            except ValueError:
+                events.append(data)
+    if pending.strip():
+        events.append(pending.decode(errors="replace"))
 
 
 def _cut_midway(send: Send) -> Send:

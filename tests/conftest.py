@@ -5,8 +5,9 @@
   `.requests(mutating_only=False)`, `.seed(doc)`, `.expire_token(token)` (see emulator/testing.py).
 - `emulator_env` (function): resets the emulator, sets PROVISION_API_ENDPOINT and CLOUDSDK_AUTH_ACCESS_TOKEN,
   and yields the same handle. When the test ends, every JSON reply the emulator sent during it is checked
-  against the discovery document of its API (the contract), so any test that drives the emulator also tests
-  its wire format; a violation fails the test at teardown.
+  against the discovery document of its API (the contract; chat replies and each event of a chat stream
+  against the openai SDK's types), so any test that drives the emulator also tests its wire format; a
+  violation, or a JSON reply on a route with no known schema, fails the test at teardown.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from emulator.contract import check_reply
+from emulator.contract import check_reply, check_streamed_reply
 from emulator.testing import EmulatorProcess
 
 EMULATOR_TOKEN = "emulator-test-token"
@@ -45,14 +46,20 @@ def emulator_env(emulator: EmulatorProcess, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def contract_violations(log: list[dict[str, Any]]) -> list[str]:
-    """Each recorded reply's departures from its schema (replies without a known schema are not judged)."""
+    """Each recorded reply's departures from its schema; a JSON reply on a route with no known schema is
+    reported too, so a new route cannot slip past the contract."""
     found = []
     for entry in log:
-        if "response_body" not in entry or entry["response_body"] is None:
+        if "response_stream" in entry:
+            problems = check_streamed_reply(entry["method"], entry["path"], entry["response_stream"])
+        elif entry.get("response_body") is not None:
+            problems = check_reply(entry["method"], entry["path"], entry["status"], entry["response_body"])
+        else:
             continue
-        problems = check_reply(entry["method"], entry["path"], entry["status"], entry["response_body"])
+        if problems is None:
+            found.append(f"{entry['method']} {entry['path']} ({entry['status']}): no reply schema is known")
+            continue
         found += [
-            f"{entry['method']} {entry['path']} ({entry['status']}): {p.path}: {p.message}"
-            for p in problems or []
+            f"{entry['method']} {entry['path']} ({entry['status']}): {p.path}: {p.message}" for p in problems
         ]
     return found

@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator.contract import check_reply, validate
+from emulator import errors
+from emulator.app import build_routes
+from emulator.contract import (
+    check_error_body,
+    check_reply,
+    check_streamed_reply,
+    defines,
+    reply_schema,
+    validate,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +62,9 @@ def run_flows(url: str) -> None:
         client.post("/v1/projects/contract-1/serviceAccounts", json={"accountId": "llm-caller"})
         client.get("/v1/projects/contract-1/serviceAccounts")
         client.get("/v1/projects/contract-1/serviceAccounts/llm-caller@contract-1.iam.gserviceaccount.com")
+        quotas = "/v1/projects/contract-1/locations/global/services/aiplatform.googleapis.com/quotaInfos"
+        client.get(quotas)
+        client.get(quotas + "/CustomModelServingL4GPUsPerProjectPerRegion")
         client.get(
             "/v3/projects/contract-1/timeSeries",
             params={"filter": 'metric.type="serviceruntime.googleapis.com/quota/allocation/usage"'},
@@ -93,9 +106,90 @@ def test_validator_catches_what_clients_would_choke_on() -> None:
     point = {"value": {"int64Value": 3}}
     assert validate(point, "monitoring.v3#Point")  # int64 must be a JSON string
     assert validate({"value": {"int64Value": "3"}}, "monitoring.v3#Point") == []
+    quota = {"quotaId": "q", "dimensionsInfos": [{"dimensions": {"region": "us-central1"}, "details": {}}]}
+    assert validate(quota, "cloudquotas.v1#QuotaInfo") == []
+    assert validate({"dimensionsInfos": [{"details": {"value": 8}}]}, "cloudquotas.v1#QuotaInfo")
     bad_any = {
         "name": "operations/x",
         "done": True,
         "response": {"@type": "type.googleapis.com/google.cloud.resourcemanager.v3.Projekt"},
     }
     assert check_reply("GET", "/v3/operations/x", 200, bad_any)
+
+
+def _sample_path(template: str) -> str:
+    """A concrete path the template matches: each `{name}` a plain segment, `{name=**}` two segments."""
+    return _PARAMETER.sub(lambda m: "a/b" if m.group(2) else "x" + m.group(1), template)
+
+
+_PARAMETER = re.compile(r"\{(\w+)(=\*\*)?\}")
+
+
+def test_every_route_has_a_reply_schema() -> None:
+    """A route added without a REPLY_SCHEMAS entry would have its replies skipped by the contract hook."""
+    table = build_routes()
+    missing, unresolved = [], []
+    routes = table.routes()
+    for route in routes:
+        path = _sample_path(route.template)
+        assert table.match(route.method, path)[0] is route  # type: ignore[index]
+        ref = reply_schema(route.method, path)
+        if ref is None:
+            missing.append(f"{route.method} {route.template}")
+            continue
+        if not defines(ref):
+            unresolved.append(f"{route.method} {route.template} → {ref}")
+    assert not missing, "routes with no reply schema:\n" + "\n".join(missing)
+    assert not unresolved, "reply schemas the discovery documents do not define:\n" + "\n".join(unresolved)
+    assert len(routes) >= 70
+
+
+def test_chat_replies_and_stream_events_are_recorded_and_judged(emulator_env: Any) -> None:
+    from tests.e2e.vertex_support import PROJECT, seed_project
+
+    seed_project(emulator_env)
+    chat = f"/v1/projects/{PROJECT}/locations/us-central1/endpoints/openapi/chat/completions"
+    ask = {"model": "google/gemini-2.5-flash", "messages": [{"role": "user", "content": "hi"}], "n": 2}
+    with httpx.Client(base_url=emulator_env.url, headers=AUTH) as client:
+        assert client.post(chat, json=ask).status_code == 200
+        streamed = {**ask, "stream": True, "stream_options": {"include_usage": True}}
+        assert client.post(chat, json=streamed).status_code == 200
+    plain, stream = [entry for entry in emulator_env.requests() if entry["path"] == chat]
+    assert check_reply("POST", chat, 200, plain["response_body"]) == []
+    events = stream["response_stream"]
+    assert events[-1] == "[DONE]" and len(events) > 4
+    assert check_streamed_reply("POST", chat, events) == []
+    # What the openai SDK would refuse is caught: a missing required field, a number sent as a string,
+    # a stream cut before [DONE].
+    broken = {key: value for key, value in plain["response_body"].items() if key != "created"}
+    assert check_reply("POST", chat, 200, broken)
+    assert check_streamed_reply("POST", chat, [{**events[0], "created": str(events[0]["created"])}, "[DONE]"])
+    assert check_streamed_reply("POST", chat, events[:-1])
+
+
+def test_error_details_are_checked_against_google_rpc() -> None:
+    sent = [
+        errors.service_disabled("p", "aiplatform.googleapis.com", "Vertex AI API"),
+        errors.billing_disabled("123", "aiplatform.googleapis.com"),
+        errors.quota_exceeded("Q", "aiplatform.googleapis.com/m", "us-central1", 1, 1, 1),
+        errors.invalid_argument("bad", "model"),
+        errors.credentials_missing(),
+    ]
+    for error in sent:
+        assert check_error_body(error.body()) == [], error.body()
+
+    def problems(detail: dict[str, Any]) -> list[Any]:
+        return check_error_body({"error": {"code": 400, "message": "m", "status": "X", "details": [detail]}})
+
+    info = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED", "domain": "d"}
+    assert problems(info) == []
+    assert problems({**info, "metadata": {"service": 1}})  # metadata values are strings
+    assert problems({**info, "metadata": {"Service_Name": "x"}})  # keys lowerCamelCase
+    assert problems({**info, "reason": "service disabled"})
+    assert problems({**info, "domain": ""})
+    assert problems({**info, "colour": "x"})
+    bad_request = {"@type": "type.googleapis.com/google.rpc.BadRequest"}
+    assert problems({**bad_request, "fieldViolations": [{"field": "f", "description": "d"}]}) == []
+    assert problems({**bad_request, "field_violations": [{"field": "f"}]})  # not the canonical JSON name
+    assert problems({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": 5})
+    assert problems({"@type": "type.googleapis.com/google.rpc.Nothing"})
