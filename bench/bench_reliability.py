@@ -6,7 +6,9 @@
 Each run resets the emulator and injects, on every Google route (not the chat route), about 5% dropped
 connections, 10% 429 and 10% 503 (tests/reliability/support.py `fault_rules`, a distinct seed per run), then
 applies in-process and counts what exists: converged = apply succeeded with exactly one project, one endpoint
-and one deployed model per spec endpoint and no orphan model; duplicates = resources beyond those.
+and one deployed model per spec endpoint and no orphan model; duplicates = resources beyond those. Then
+`provision smoke` runs in-process on the outputs that apply wrote, with 5% of chat calls answering 429 (as
+tests/reliability/test_faults.py does for its 5 seeds); smoke passed = every required check passed.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from provisioning.engine.apply import apply_spec
 from provisioning.engine.events import QuietReporter
 from provisioning.errors import ProvisionError
 from provisioning.gcp.connection import Connection
+from provisioning.smoke import SmokeRun, run_smoke, targets_from_outputs
 from provisioning.spec import load_spec
-from tests.reliability.support import DEV_YAML, HF_TOKEN_ENV, PROJECT, World, fault_rules
+from tests.reliability.support import CHAT_ROUTE, DEV_YAML, HF_TOKEN_ENV, PROJECT, World, fault_rules
 
 
 def extra_resources(world: World, endpoint_names: list[str]) -> int:
@@ -40,19 +43,34 @@ def extra_resources(world: World, endpoint_names: list[str]) -> int:
     )
 
 
-def one_run(emulator: EmulatorProcess, seed: int, lro_scale: float, work: Path) -> tuple[bool, int, int]:
-    """(converged, duplicates, faults injected) for one seeded run."""
+def smoke_passes(emulator: EmulatorProcess, seed: int, outputs: Path) -> bool:
+    """Smoke on apply's outputs with 5% of chat calls answering 429 (the SDK retries them)."""
+    if not outputs.exists():
+        return False
+    emulator.set_faults([{"route": CHAT_ROUTE, "kind": "429", "fraction": 0.05, "seed": seed}])
+    try:
+        report = run_smoke(SmokeRun(targets=targets_from_outputs(outputs), max_retries=4))
+    finally:
+        emulator.set_faults([])
+    return report.exit_code == 0
+
+
+def one_run(
+    emulator: EmulatorProcess, seed: int, lro_scale: float, work: Path
+) -> tuple[bool, int, int, bool]:
+    """(converged, duplicates, faults injected, smoke passed) for one seeded run."""
     emulator.reset()
     emulator.configure(lro_scale=lro_scale)
     emulator.set_faults(fault_rules(seed))
     spec = load_spec(DEV_YAML)
+    outputs = work / f"{seed}.outputs.json"
     try:
         result = apply_spec(
             spec,
             Connection.from_settings(emulator.url),
             QuietReporter(),
             state_path=work / f"{seed}.state.json",
-            outputs_path=work / f"{seed}.outputs.json",
+            outputs_path=outputs,
         )
         ok = result.ok
     except ProvisionError:
@@ -68,7 +86,7 @@ def one_run(emulator: EmulatorProcess, seed: int, lro_scale: float, work: Path) 
             and sorted(e["displayName"] for e in endpoints) == sorted(names)
             and duplicates == 0
         )
-    return ok and exact, duplicates, faults
+    return ok and exact, duplicates, faults, ok and smoke_passes(emulator, seed, outputs)
 
 
 def main(argv: list[str] | None = None) -> list[Figure]:
@@ -78,16 +96,17 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     args = parser.parse_args(argv if argv is not None else [])
     os.environ.setdefault(HF_TOKEN_ENV, "hf_bench_fake_token")
     os.environ["CLOUDSDK_AUTH_ACCESS_TOKEN"] = "bench-reliability-token"
-    converged = duplicates = faults = 0
+    converged = duplicates = faults = smoked = 0
     with EmulatorProcess.start() as emulator, tempfile.TemporaryDirectory() as tmp:
         for seed in range(1, args.runs + 1):
-            ok, extra, fired = one_run(emulator, 1000 + seed * 7, args.lro_scale, Path(tmp))
+            ok, extra, fired, smoke_ok = one_run(emulator, 1000 + seed * 7, args.lro_scale, Path(tmp))
             converged += ok
+            smoked += smoke_ok
             duplicates += extra
             faults += fired
             print(
                 f"seed {1000 + seed * 7}: {'converged' if ok else 'FAILED'}, {extra} duplicates, "
-                f"{fired} faults",
+                f"{fired} faults, smoke {'passed' if smoke_ok else 'FAILED'}",
                 file=sys.stderr,
             )
     name = "reliability"
@@ -99,6 +118,14 @@ def main(argv: list[str] | None = None) -> list[Figure]:
             "runs",
             f"= {args.runs}",
             converged == args.runs,
+        ),
+        Figure(
+            name,
+            f"smoke after apply: passed / {args.runs}",
+            smoked,
+            "runs",
+            f"= {args.runs}",
+            smoked == args.runs,
         ),
         Figure(name, "duplicate resources found", duplicates, "resources", "= 0", duplicates == 0),
         Figure(name, "faults injected (all runs)", faults, "responses", "> 0", faults > 0),
