@@ -19,10 +19,9 @@ from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
 from provisioning.drift import endpoint_drift
-from provisioning.engine.labels import ours
+from provisioning.engine.serving import is_spec_endpoint
 from provisioning.errors import ProvisionError
 from provisioning.gcp.connection import Connection
-from provisioning.gcp.vertex import EndpointInfo
 from provisioning.identity import CALLER_ROLE, WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
@@ -132,7 +131,7 @@ def _endpoint_step(
         f"${shape.shape.price_per_hour_usd * endpoint.max_replicas:.2f}/h"
     )
     listed = obs.endpoints.get(region)
-    existing = [e for e in (listed.value or []) if _spec_endpoint(spec, e, name)] if listed else []
+    existing = [e for e in (listed.value or []) if is_spec_endpoint(e, spec, name)] if listed else []
     if existing and existing[0].deployed_models:
         drift = endpoint_drift(endpoint, shape.shape, existing[0])
         if drift.replace:
@@ -148,12 +147,6 @@ def _endpoint_step(
     action = "deploy" if existing else "create"
     what = "deploy into the existing endpoint" if existing else "create a dedicated endpoint and deploy"
     return action, f"{what}: {endpoint.model} ({endpoint.framework}) on {machine}, {replicas}, {region}", cost
-
-
-def _spec_endpoint(spec: EnvironmentSpec, endpoint: EndpointInfo, name: str) -> bool:
-    """The endpoint apply would adopt for spec endpoint `name`: its user id, or its display name and our
-    labels (as provisioning/engine/serving.py finds it)."""
-    return endpoint.endpoint_id == name or (endpoint.display_name == name and ours(endpoint.labels, spec))
 
 
 def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:

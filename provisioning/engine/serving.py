@@ -6,7 +6,6 @@ quota moves on to the next fallback region (provisioning/failover.py) after dele
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,6 +89,12 @@ class Lookup:
     namesakes: tuple[vertex.EndpointInfo, ...] = ()  # same display name but not ours: never touched
 
 
+def is_spec_endpoint(endpoint: vertex.EndpointInfo, spec: EnvironmentSpec, name: str) -> bool:
+    """Whether `endpoint` is the spec endpoint `name`: its user id is the spec name (apply sets it), or it
+    has that display name and our labels (another team's endpoint may share the display name)."""
+    return endpoint.endpoint_id == name or (endpoint.display_name == name and ours(endpoint.labels, spec))
+
+
 def lookup_endpoint(
     clients: Clients,
     state: StateFile,
@@ -99,18 +104,25 @@ def lookup_endpoint(
     *,
     all_namesakes: bool = False,
 ) -> Lookup:
-    """The spec endpoint `name` in `region`: by the name recorded in state, by its user id (the spec name,
-    which apply sets), else by display name, but only one labelled managed-by=provision for this
-    environment: another team's endpoint may share the display name. `all_namesakes` lists those even
+    """The spec endpoint `name` in `region`: by the name recorded in state, by its user id, else among the
+    endpoints listed with that display name (`is_spec_endpoint`). `all_namesakes` lists the others even
     when ours was found by name (one more read)."""
     recorded = state.get("endpoints", {}).get(name)
     names = [recorded["name"]] if recorded and recorded["name"].split("/")[3] == region else []
     names.append(vertex.endpoint_name(spec.project.id, region, name))
-    found = next((e for e in map(functools.partial(vertex.get_endpoint, clients), names) if e), None)
+    found = None
+    for resource in names:
+        found = vertex.get_endpoint(clients, resource)
+        if found is not None:
+            break
     if found is not None and not all_namesakes:
         return Lookup(found)
     same_name = [e for e in vertex.list_endpoints(clients, spec.project.id, region) if e.display_name == name]
-    mine = [e for e in same_name if ours(e.labels, spec) or e.name == getattr(found, "name", None)]
+    mine = [
+        e
+        for e in same_name
+        if is_spec_endpoint(e, spec, name) or (found is not None and e.name == found.name)
+    ]
     foreign = tuple(e for e in same_name if e not in mine)
     return Lookup(found or (mine[0] if mine else None), foreign)
 
