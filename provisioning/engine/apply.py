@@ -17,11 +17,11 @@ import functools
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from provisioning.catalog import load_catalog
 from provisioning.engine import budget, federation, serving
+from provisioning.engine.context import StepContext
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
@@ -56,31 +56,8 @@ class ApplyResult:
 
 
 @dataclass
-class Apply:
-    spec: EnvironmentSpec
-    clients: Clients
-    state: StateFile
-    reporter: Reporter
-    outputs_path: Path
-    deadline_s: float = operations.DEFAULT_DEADLINE_S
-    hf_tokens: dict[str, str] = field(default_factory=dict)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def project(self) -> str:
-        return self.spec.project.id
-
-    def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
-        """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
-        so the next run resumes the wait)."""
-        self.reporter.note(key, f"waiting on {ref.name}")
-        try:
-            op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
-        except GoogleApiError:
-            self.state.save_operation(key, None)
-            raise
-        self.state.save_operation(key, None)
-        return op
+class Apply(StepContext):
+    """The steps of one apply, in the context they share (provisioning/engine/context.py)."""
 
     # -- steps -------------------------------------------------------------------------------------------
     def step_project(self) -> str:

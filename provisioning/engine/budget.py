@@ -9,7 +9,7 @@ from provisioning.gcp import budgets, projects
 from provisioning.identity import BudgetArgs
 
 if TYPE_CHECKING:
-    from provisioning.engine.apply import Apply
+    from provisioning.engine.context import StepContext
     from provisioning.gcp.clients import Clients
 
 
@@ -48,7 +48,7 @@ def find_budget(clients: Clients, account: str, display_name: str) -> dict[str, 
     return same[0] if same else None
 
 
-def ensure_budget(run: Apply) -> str:
+def ensure_budget(run: StepContext) -> str:
     args = BudgetArgs.from_spec(run.spec)
     if args is None:
         return "no budget in the spec"

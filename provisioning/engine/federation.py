@@ -24,7 +24,7 @@ from provisioning.identity import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from provisioning.engine.apply import Apply
+    from provisioning.engine.context import StepContext
 
 
 def wanted_provider(github: GithubFederation) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def provider_drift(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]
 
 
 def _ensure(
-    run: Apply,
+    run: StepContext,
     key: str,
     what: str,
     read: Callable[[], dict[str, Any] | None],
@@ -85,7 +85,7 @@ def _ensure(
     return found, True
 
 
-def ensure_federation(run: Apply) -> tuple[str, str]:
+def ensure_federation(run: StepContext) -> tuple[str, str]:
     """Returns (summary, full provider name)."""
     github = GithubFederation.from_spec(run.spec)
     assert github is not None

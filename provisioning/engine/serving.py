@@ -23,7 +23,7 @@ from provisioning.serving import Container, serving_plan
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
-    from provisioning.engine.apply import Apply
+    from provisioning.engine.context import StepContext
     from provisioning.engine.state import StateFile
     from provisioning.gcp.clients import Clients
 
@@ -141,7 +141,7 @@ def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: Endpoint
     return list(dict.fromkeys([*first, spec.endpoint_region(endpoint), *spec.fallback_regions]))
 
 
-def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
+def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
     key = f"endpoint:{endpoint.name}"
     resized = resume_replicas(run, endpoint)
     found = None
@@ -179,7 +179,7 @@ def _replicas_key(endpoint: EndpointSpec) -> str:
     return f"replicas:{endpoint.name}"
 
 
-def resume_replicas(run: Apply, endpoint: EndpointSpec) -> str:
+def resume_replicas(run: StepContext, endpoint: EndpointSpec) -> str:
     """Finish a replica change an earlier, interrupted run started (its operation is in state)."""
     pending = run.state.operation(_replicas_key(endpoint))
     if pending is None:
@@ -189,7 +189,7 @@ def resume_replicas(run: Apply, endpoint: EndpointSpec) -> str:
 
 
 def reconcile(
-    run: Apply, endpoint: EndpointSpec, found: vertex.EndpointInfo
+    run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo
 ) -> tuple[vertex.EndpointInfo, str]:
     """Bring replica bounds to the spec in place; stop when the deployment itself would have to change."""
     shape = shape_for_spec_endpoint(endpoint, found.location).shape
@@ -215,7 +215,7 @@ def reconcile(
     return current or found, f"updated {', '.join(drift.update)}"
 
 
-def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
+def deploy_with_failover(run: StepContext, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
     """Deploy in the endpoint's region, then in each fallback region, until one has the GPUs.
 
     State (`failover.<name>`) records the regions that failed and why, and the deploy's operation is kept
@@ -292,7 +292,7 @@ def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.End
 
 
 def _start_deploy(
-    run: Apply, endpoint: EndpointSpec, region: str, key: str
+    run: StepContext, endpoint: EndpointSpec, region: str, key: str
 ) -> operations.OperationRef | None:
     """Start the Model Garden deploy in `region` and save its operation; None when it already exists."""
     request = deploy_request(run.project, region, endpoint, run.hf_tokens.get(endpoint.name))
@@ -312,7 +312,7 @@ def _start_deploy(
 
 
 def _clean_up_attempt(
-    run: Apply, region: str, name: str, failed: operations.OperationRef | None = None
+    run: StepContext, region: str, name: str, failed: operations.OperationRef | None = None
 ) -> None:
     """Delete what a failed deploy left in `region`: the endpoint it created, if nothing is deployed on it
     (never someone's serving endpoint), and the model it uploaded (the operation's metadata names it)."""
@@ -329,7 +329,7 @@ def _clean_up_attempt(
             operations.wait(run.clients, ref, f"delete model {model}", deadline_s=run.deadline_s)
 
 
-def wait_for_model(run: Apply, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:
+def wait_for_model(run: StepContext, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:
     """An endpoint without a deployed model whose deploy operation we lost (crash before it was saved):
     the deployment may still be in flight, so poll the endpoint itself, within the deadline."""
     start = time.monotonic()
