@@ -8,19 +8,16 @@ workload_identity. Budgets and federation are not read by doctor, so their steps
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
-from provisioning.drift import endpoint_drift
-from provisioning.engine.serving import is_spec_endpoint
-from provisioning.errors import ProvisionError
+from provisioning.drift import endpoint_drift, is_spec_endpoint
 from provisioning.gcp.connection import Connection
 from provisioning.identity import CALLER_ROLE, WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
@@ -243,147 +240,3 @@ def print_plan(plan: Plan, console: Console) -> None:
                 f"[bold red]fail[/] {finding.id}: {finding.evidence}\n  fix: {finding.fix}", soft_wrap=True
             )
     console.print(f"{plan.report.read_calls} read calls, 0 mutating calls")
-
-
-# The inputs a reviewer needs to judge a node (leaf or map names in pulumi-gcp's wire form), in display order.
-# Secrets arrive already masked ("[secret]"); the plan runs on placeholder tokens and never reads a real one.
-KEY_INPUTS = (
-    "projectId",
-    "service",
-    "location",
-    "region",
-    "publisherModelName",
-    "huggingFaceModelId",
-    "acceptEula",
-    "huggingFaceAccessToken",
-    "machineType",
-    "acceleratorType",
-    "acceleratorCount",
-    "minReplicaCount",
-    "maxReplicaCount",
-    "spot",
-    "dedicatedEndpointEnabled",
-    "billingAccount",
-    "specifiedAmount",
-    "thresholdRules",
-    "accountId",
-    "role",
-    "member",
-    "attributeCondition",
-    "labels",
-    "systemLabels",
-)
-
-
-def key_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-    """The KEY_INPUTS found anywhere in a node's inputs, in KEY_INPUTS order."""
-    found: dict[str, Any] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in KEY_INPUTS:
-                    found[key] = item
-                else:
-                    walk(item)
-
-    walk(inputs)
-    return {key: found[key] for key in KEY_INPUTS if key in found}
-
-
-@dataclass(frozen=True)
-class PulumiPlan:
-    """What `pulumi up` would register (offline, under Pulumi's mocks) and the policy's verdict on it."""
-
-    project: str
-    resources: list[dict[str, Any]]
-    violations: list[dict[str, str]]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.violations else 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "engine": "pulumi",
-            "resources": self.resources,
-            "policy": {"passed": not self.violations, "violations": self.violations},
-            "exit_code": self.exit_code,
-        }
-
-
-def pulumi_plan(spec: EnvironmentSpec) -> PulumiPlan:
-    """The resource graph for the spec with each node's key inputs, and infra.policy's check of it.
-
-    Needs the `pulumi` extra; without it the error says how to install it."""
-    try:
-        from infra.graph import resource_graph
-        from infra.policy import check
-    except ImportError as error:
-        raise ProvisionError(
-            "the Pulumi resource graph needs the pulumi packages",
-            why=str(error),
-            fix="pip install -e '.[pulumi]' (make env installs every extra)",
-        ) from None
-    graph = resource_graph(spec)
-    resources = [
-        {
-            "type": node["type"],
-            "name": node["name"],
-            "parent": node["parent"] or "",
-            "depends_on": list(node["depends_on"]),
-            "custom": node["custom"],
-            "inputs": key_inputs(node["inputs"]),
-        }
-        for node in graph
-    ]
-    violations = [asdict(v) for v in check(graph)]
-    return PulumiPlan(spec.project.id, resources, violations)
-
-
-def _short(urn_id: str) -> str:
-    """`type::name` → `name (Type)`: the last segment of the type is enough to tell nodes apart in a table."""
-    type_, _, name = urn_id.partition("::")
-    return f"{name} ({type_.rsplit(':', 1)[-1]})"
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "; ".join(_shown(v) for v in value)
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-def print_pulumi_plan(plan: PulumiPlan, console: Console) -> None:
-    resources = plan.resources
-    table = Table(title=f"pulumi resource graph: {plan.project} ({len(resources)} resources)", expand=True)
-    table.add_column("type", ratio=3)
-    table.add_column("name", ratio=2)
-    table.add_column("parent", ratio=2)
-    table.add_column("depends on", ratio=3)
-    table.add_column("key inputs", ratio=4)
-    for node in resources:
-        table.add_row(
-            node["type"],
-            node["name"],
-            _short(node["parent"]) if node["parent"] else "",
-            ", ".join(_short(d) for d in node["depends_on"]),
-            # escaped: rich would take "[secret]" for markup and print nothing
-            escape("\n".join(f"{key}: {_shown(value)}" for key, value in node["inputs"].items())),
-        )
-    console.print(table)
-    console.print(
-        "computed offline under Pulumi's mocks, no API call; `pulumi preview` checks it against Google Cloud"
-    )
-    if not plan.violations:
-        console.print("policy: passed (`pulumi up` runs the same check before registering anything)")
-        return
-    count = len(plan.violations)
-    console.print(f"[bold red]policy: {count} violation(s)[/]; `pulumi up` would refuse this stack")
-    for v in plan.violations:
-        listed = escape(f"{v['resource']}: [{v['rule']}] {v['message']}\n  fix: {v['fix']}")
-        console.print(f"[bold red]fail[/] {listed}", soft_wrap=True, highlight=False)
