@@ -15,7 +15,6 @@ What may differ, and why, is named here and nowhere else:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -258,7 +257,7 @@ def _deploy_from_pulumi(inputs: Body) -> Body:
 
 @pytest.mark.parametrize("name", SPECS)
 def test_apply_and_pulumi_carry_the_same_values_concern_by_concern(
-    engine_env: EmulatorProcess, tmp_path: Path, name: str
+    engine_env: EmulatorProcess, name: str
 ) -> None:
     spec = load_spec(EXAMPLES / name)
     result = provision("apply", "--spec", str(EXAMPLES / name), "--outputs", "out.json", "--json")
