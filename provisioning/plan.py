@@ -9,17 +9,23 @@ workload_identity. Budgets and federation are not read by doctor, so their steps
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from provisioning.desired import apis as desired_apis
+from provisioning.desired import caller as desired_caller
+from provisioning.desired import project as desired_project
+from provisioning.desired import wif
+from provisioning.desired.labels import EXPIRES_AT
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
 from provisioning.drift import endpoint_drift, is_spec_endpoint
 from provisioning.gcp.connection import Connection
-from provisioning.identity import CALLER_ROLE, WIF_ROLE, BudgetArgs, GithubFederation
+from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
 
@@ -81,13 +87,16 @@ def _project_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
     if obs.project is None or obs.project.error is not None:
         return "unknown", f"could not read {pid}"
     if obs.project.value is None:
-        where = spec.project.parent or "no parent"
-        return "create", f"create {pid} under {where}, labelled managed-by=provision"
+        body = desired_project.project(spec, datetime.now(UTC)) or {}
+        where = body.get("parent") or "no parent"
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(body.get("labels", {}).items()) if k != EXPIRES_AT)
+        return "create", f"create {pid} under {where}, labelled {labels}"
     return "no-op", f"{pid} exists" + (" (adopted)" if spec.project.adopt else "")
 
 
 def _billing_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    account = spec.project.billing_account
+    body = desired_project.billing_info(spec)
+    account = body["billingAccountName"] if body else None
     if account is None:
         return "no-op", "no billing_account in the spec; the project's own billing is used"
     info = obs.billing_info.value if obs.billing_info else None
@@ -97,7 +106,7 @@ def _billing_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
 
 
 def _apis_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    required = spec.required_apis()
+    required = desired_apis.service_ids(spec)
     enabled = (obs.services.value if obs.services else None) or set()
     if obs.services is not None and obs.services.error is not None:
         return "unknown", "could not list enabled APIs; apply enables what is missing"
@@ -147,10 +156,10 @@ def _endpoint_step(
 
 
 def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    email = f"{spec.caller.service_account_id}@{spec.project.id}.iam.gserviceaccount.com"
+    email, role = desired_caller.email(spec), desired_caller.project_binding(spec)["role"]
     if obs.caller is not None and obs.caller.value is not None:
-        return "no-op", f"{email} exists; apply ensures {CALLER_ROLE} (idempotent)"
-    return "create", f"create {email} and grant it {CALLER_ROLE}"
+        return "no-op", f"{email} exists; apply ensures {role} (idempotent)"
+    return "create", f"create {email} and grant it {role}"
 
 
 def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
@@ -186,7 +195,8 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
     if github is not None:
         detail = (
             f"pool {github.pool_id}, GitHub OIDC provider {github.provider_id} with condition "
-            f"{github.condition}, {WIF_ROLE} on the caller for {github.repository}; created when missing "
+            f"{wif.provider(github)['attributeCondition']}, {WIF_ROLE} on the caller for "
+            f"{github.repository}; created when missing "
             "(not read by plan)"
         )
         add("workload_identity", "ensure", detail, f"workloadIdentityPools/{github.pool_id}")
