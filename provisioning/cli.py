@@ -251,7 +251,8 @@ def plan(
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
         env = load_spec(spec)
-        from provisioning.plan import print_plan, print_pulumi_plan, pulumi_plan, run_plan
+        from provisioning.plan import print_plan, run_plan
+        from provisioning.pulumi_plan import print_pulumi_plan, pulumi_plan
 
         if engine == "pulumi":
             graph = pulumi_plan(env)

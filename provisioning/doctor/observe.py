@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from provisioning.catalog import load_catalog
+from provisioning.desired import model_access as model_access_needs
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
 from provisioning.gcp import billing, iam, model_access, projects, quotas, services, vertex
 from provisioning.gcp.billing import BillingAccountInfo, BillingInfo
@@ -74,20 +75,6 @@ def quota_needs_by_key(
             region = spec.endpoint_region(e)
             per_region[region] = per_region.get(region, 0) + shape.count * e.max_replicas
     return needs
-
-
-def publisher_models_of(spec: EnvironmentSpec) -> list[str]:
-    catalog = load_catalog()
-    names: list[str] = []
-    for maas in spec.maas_models:
-        offer = catalog.models[maas.name].maas
-        assert offer is not None
-        names.append(offer.publisher_model)
-    for endpoint in spec.endpoints:
-        weights = catalog.models[endpoint.model].open
-        if weights is not None and weights.publisher_model and weights.publisher_model not in names:
-            names.append(weights.publisher_model)
-    return names
 
 
 class _Reader:
@@ -171,7 +158,7 @@ def observe(
         account_f = reader.submit(lambda: billing.get_billing_account(clients, account)) if account else None
         models_f = {
             name: reader.submit(lambda n=name: model_access.get_publisher_model(clients, n))  # type: ignore[misc]
-            for name in publisher_models_of(spec)
+            for name in model_access_needs.publisher_models(spec)
         }
         obs.project = project_f.result()
         denied = obs.project.error

@@ -17,11 +17,15 @@ import functools
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from provisioning.catalog import load_catalog
+from provisioning.desired import apis as desired_apis
+from provisioning.desired import caller as desired_caller
+from provisioning.desired import model_access as desired_access
+from provisioning.desired import project as desired_project
 from provisioning.engine import budget, federation, serving
+from provisioning.engine.context import StepContext
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
@@ -56,31 +60,8 @@ class ApplyResult:
 
 
 @dataclass
-class Apply:
-    spec: EnvironmentSpec
-    clients: Clients
-    state: StateFile
-    reporter: Reporter
-    outputs_path: Path
-    deadline_s: float = operations.DEFAULT_DEADLINE_S
-    hf_tokens: dict[str, str] = field(default_factory=dict)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def project(self) -> str:
-        return self.spec.project.id
-
-    def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
-        """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
-        so the next run resumes the wait)."""
-        self.reporter.note(key, f"waiting on {ref.name}")
-        try:
-            op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
-        except GoogleApiError:
-            self.state.save_operation(key, None)
-            raise
-        self.state.save_operation(key, None)
-        return op
+class Apply(StepContext):
+    """The steps of one apply, in the context they share (provisioning/engine/context.py)."""
 
     # -- steps -------------------------------------------------------------------------------------------
     def step_project(self) -> str:
@@ -94,10 +75,11 @@ class Apply:
                     "adopt only takes over an existing project",
                     "set adopt: false with a parent and billing_account to create it, or fix project.id",
                 )
-            labels = resource_labels(self.spec, self.now)
+            body = desired_project.project(self.spec, self.now)
+            assert body is not None  # not adopted
             try:
                 ref = projects.create_project(
-                    self.clients, self.project, spec.parent, spec.display_name, labels
+                    self.clients, body["projectId"], body.get("parent"), body["displayName"], body["labels"]
                 )
             except GoogleApiError as error:
                 if error.status != "ALREADY_EXISTS":
@@ -138,7 +120,8 @@ class Apply:
         )
 
     def step_billing(self) -> str:
-        wanted = self.spec.project.billing_account
+        body = desired_project.billing_info(self.spec)
+        wanted = body["billingAccountName"] if body else None
         info = billing.get_billing_info(self.clients, self.project)
         if wanted is None or info.billing_account == wanted:
             if info.billing_enabled:
@@ -175,7 +158,7 @@ class Apply:
             if ref is not None:
                 self.finish(key, ref, f"enable APIs on {self.project}")
         enabled = services.enabled_services(self.clients, self.project)
-        missing = [api for api in self.spec.required_apis() if api not in enabled]
+        missing = [api for api in desired_apis.service_ids(self.spec) if api not in enabled]
         if not missing:
             return "all enabled"
         refs = []
@@ -188,26 +171,24 @@ class Apply:
         return f"enabled {len(missing)} ({len(refs)} call{'s' if len(refs) > 1 else ''})"
 
     def step_maas(self, name: str) -> str:
-        model = next(m for m in self.spec.maas_models if m.name == name)
-        offer = load_catalog().models[name].maas
-        assert offer is not None
-        location = self.spec.maas_location(model)
+        use = next(u for u in desired_access.enablements(self.spec) if u.used_by == f"maas:{name}")
+        publisher_model, location = use.publisher_model, use.location
         done: dict[str, str] = self.state.get("maas", {})
-        if done.get(name) == offer.publisher_model:
+        if done.get(name) == publisher_model:
             return "enabled (recorded)"
-        if model.accept_eula and not vertex.eula_accepted(
-            self.clients, self.project, location, offer.publisher_model
+        if use.accept_eula and not vertex.eula_accepted(
+            self.clients, self.project, location, publisher_model
         ):
-            vertex.accept_eula(self.clients, self.project, location, offer.publisher_model)
-        result = vertex.enable_model(self.clients, self.project, location, offer.publisher_model)
+            vertex.accept_eula(self.clients, self.project, location, publisher_model)
+        result = vertex.enable_model(self.clients, self.project, location, publisher_model)
         if result == "ENABLEMENT_STATE_FAILED":
             raise ProvisionError(
-                f"Model Garden could not enable {offer.publisher_model} for {self.project}",
+                f"Model Garden could not enable {publisher_model} for {self.project}",
                 f"enableModel answered {result}",
                 "open the model's page in Model Garden and complete its prerequisites: "
                 f"https://console.cloud.google.com/vertex-ai/model-garden?project={self.project}",
             )
-        self.state.put("maas", name, offer.publisher_model)
+        self.state.put("maas", name, publisher_model)
         return "enabled"
 
     def step_endpoint(self, name: str) -> str:
@@ -228,19 +209,17 @@ class Apply:
         return labelled
 
     def step_caller(self) -> str:
-        account_id = self.spec.caller.service_account_id
-        email = iam.service_account_email(account_id, self.project)
+        body = desired_caller.service_account(self.spec)
+        account_id, account = body["accountId"], body["serviceAccount"]
         created = False
         if iam.get_service_account(self.clients, self.project, account_id) is None:
             iam.create_service_account(
-                self.clients,
-                self.project,
-                account_id,
-                "LLM caller",
-                f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
+                self.clients, self.project, account_id, account["displayName"], account["description"]
             )
             created = True
-        granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
+        binding = desired_caller.project_binding(self.spec)
+        [member] = binding["members"]
+        granted = projects.add_binding(self.clients, self.project, binding["role"], member)
         if created or granted:
             summary = (
                 f"{'created' if created else 'exists'}, {CALLER_ROLE} {'granted' if granted else 'held'}"
