@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from provisioning.catalog import load_catalog
+from provisioning.doctor.offline import refuse_blocking_findings
 from provisioning.engine import budget, federation, serving
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
@@ -344,8 +345,9 @@ def check_deadline(seconds: float | None) -> float:
 
 
 def preflight(spec: EnvironmentSpec) -> dict[str, str]:
-    """Check local inputs before any API call: a budget has a billing account, every named HF token variable
-    is set. Returns name → token."""
+    """Check local inputs before any API call: nothing doctor calls blocking without a read, a budget has a
+    billing account, every named HF token variable is set. Returns name → token."""
+    refuse_blocking_findings(spec)
     BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:
