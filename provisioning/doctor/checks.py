@@ -304,7 +304,8 @@ def quota(
     reading = outcome.value
     assert reading is not None
     here: RegionQuota = reading.region(need.region)
-    free = f"limit {here.limit} − usage {here.usage} = {here.available} free"
+    own = f" ({here.own} held by this environment's own endpoints, counted once)" if here.own else ""
+    free = f"limit {here.limit} − usage {here.usage}{own} = {here.available} free"
     evidence = f"{quota_id} in {need.region}: {free}; {wants}"
     if here.available >= need.at_max:
         return Finding(id_, Status.OK, evidence, step=step)
