@@ -232,15 +232,16 @@ class Apply:
         account_id = self.spec.caller.service_account_id
         email = iam.service_account_email(account_id, self.project)
         created = False
+        description = f"Calls Vertex AI models; managed by provision ({self.spec.environment})"
+        raced = ""
         if iam.get_service_account(self.clients, self.project, account_id) is None:
-            iam.create_service_account(
-                self.clients,
-                self.project,
-                account_id,
-                "LLM caller",
-                f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
-            )
-            created = True
+            try:
+                iam.create_service_account(self.clients, self.project, account_id, "LLM caller", description)
+                created = True
+            except GoogleApiError as error:
+                if error.status != "ALREADY_EXISTS":
+                    raise
+                raced = self._concurrent_caller(account_id, description, error)
         granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
         if created or granted:
             summary = (
@@ -248,7 +249,19 @@ class Apply:
             )
         else:
             summary = f"exists with {CALLER_ROLE}"
-        return summary
+        return summary + raced
+
+    def _concurrent_caller(self, account_id: str, description: str, error: GoogleApiError) -> str:
+        """A create that lost to a concurrent one (another apply of this spec, or a retried create whose
+        first reply was lost): the account is read back and used when it is ours."""
+        found = iam.get_service_account(self.clients, self.project, account_id)
+        if found is None or found.get("description") != description:
+            raise ProvisionError(
+                f"service account {account_id} was created in {self.project} by someone else meanwhile",
+                f"{error.why}; its description is {found.get('description') if found else 'unreadable'!r}",
+                "pick another caller.service_account_id, or delete that account if it is a leftover",
+            )
+        return " (created concurrently by another run; read back)"
 
     def step_budget(self) -> str:
         return budget.ensure_budget(self)
