@@ -135,6 +135,13 @@ class EmulatorState:
             self.request_log = deque(self.request_log, maxlen=int(changes["request_log_limit"]))
         return dict(self.settings)
 
+    def take_one(self, setting: str) -> bool:
+        """Count down a "the next N requests ..." setting: True (and one fewer) while it is above 0."""
+        if float(self.settings.get(setting, 0)) < 1:
+            return False
+        self.settings[setting] = self.settings[setting] - 1
+        return True
+
     def set_faults(self, rules: list[Any]) -> list[dict[str, Any]]:
         self.faults = [FaultRule.from_json(rule) for rule in rules]
         return [rule.describe() for rule in self.faults]

@@ -298,6 +298,10 @@ def apply(
 
     def run() -> None:
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
+        if outputs is not None:
+            from provisioning.outputs import check_outputs_path
+
+            check_outputs_path(outputs, spec)
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, RichReporter

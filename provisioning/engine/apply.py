@@ -24,6 +24,7 @@ from provisioning.desired import apis as desired_apis
 from provisioning.desired import caller as desired_caller
 from provisioning.desired import model_access as desired_access
 from provisioning.desired import project as desired_project
+from provisioning.doctor.offline import refuse_blocking_findings
 from provisioning.engine import budget, federation, serving
 from provisioning.engine.context import StepContext
 from provisioning.engine.dag import DagResult, Step, run_dag
@@ -212,11 +213,17 @@ class Apply(StepContext):
         body = desired_caller.service_account(self.spec)
         account_id, account = body["accountId"], body["serviceAccount"]
         created = False
+        raced = ""
         if iam.get_service_account(self.clients, self.project, account_id) is None:
-            iam.create_service_account(
-                self.clients, self.project, account_id, account["displayName"], account["description"]
-            )
-            created = True
+            try:
+                iam.create_service_account(
+                    self.clients, self.project, account_id, account["displayName"], account["description"]
+                )
+                created = True
+            except GoogleApiError as error:
+                if error.status != "ALREADY_EXISTS":
+                    raise
+                raced = self._concurrent_caller(account_id, account["description"], error)
         binding = desired_caller.project_binding(self.spec)
         [member] = binding["members"]
         granted = projects.add_binding(self.clients, self.project, binding["role"], member)
@@ -226,7 +233,19 @@ class Apply(StepContext):
             )
         else:
             summary = f"exists with {CALLER_ROLE}"
-        return summary
+        return summary + raced
+
+    def _concurrent_caller(self, account_id: str, description: str, error: GoogleApiError) -> str:
+        """A create that lost to a concurrent one (another apply of this spec, or a retried create whose
+        first reply was lost): the account is read back and used when it is ours."""
+        found = iam.get_service_account(self.clients, self.project, account_id)
+        if found is None or found.get("description") != description:
+            raise ProvisionError(
+                f"service account {account_id} was created in {self.project} by someone else meanwhile",
+                f"{error.why}; its description is {found.get('description') if found else 'unreadable'!r}",
+                "pick another caller.service_account_id, or delete that account if it is a leftover",
+            )
+        return " (created concurrently by another run; read back)"
 
     def step_budget(self) -> str:
         return budget.ensure_budget(self)
@@ -323,8 +342,9 @@ def check_deadline(seconds: float | None) -> float:
 
 
 def preflight(spec: EnvironmentSpec) -> dict[str, str]:
-    """Check local inputs before any API call: a budget has a billing account, every named HF token variable
-    is set. Returns name → token."""
+    """Check local inputs before any API call: nothing doctor calls blocking without a read, a budget has a
+    billing account, every named HF token variable is set. Returns name → token."""
+    refuse_blocking_findings(spec)
     BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:

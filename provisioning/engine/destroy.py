@@ -18,7 +18,7 @@ from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
 from provisioning.engine.serving import endpoint_regions, lookup_endpoint
 from provisioning.engine.state import StateFile, default_state_path
-from provisioning.engine.teardown import delete_endpoint_and_models
+from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of, settle
 from provisioning.errors import ProvisionError
 from provisioning.gcp import budgets, operations, projects
 from provisioning.gcp.clients import Clients
@@ -50,9 +50,24 @@ def destroy_spec(
     state = StateFile(Path(state_path) if state_path else default_state_path(project), project)
     clients = Clients(connection)
 
+    def settle_interrupted(name: str) -> list[str]:
+        """Let a deploy (or replica change) an interrupted apply saved run to its end: until then it cannot
+        be undeployed, and once done it bills. Returns the model a failed deploy uploaded, to delete."""
+        leftovers = []
+        for key in (f"endpoint:{name}", f"replicas:{name}"):
+            ref = state.operation(key)
+            if ref is None:
+                continue
+            note = functools.partial(reporter.note, f"endpoint:{name}")
+            if not settle(clients, ref, f"{key} (started by an interrupted apply)", deadline_s, note):
+                leftovers += [m for m in [deploy_model_of(clients, project, ref)] if m]
+            state.save_operation(key, None)
+        return leftovers
+
     def endpoint_step(name: str) -> str:
         """Every copy of the endpoint: in the region state recorded, its own and each fallback region."""
         endpoint = next(e for e in spec.endpoints if e.name == name)
+        leftovers = settle_interrupted(name)
         deleted: list[str] = []
         kept: list[str] = []
         for region in endpoint_regions(spec, state, endpoint):
@@ -61,6 +76,8 @@ def destroy_spec(
             if lookup.found is not None:
                 models = delete_endpoint_and_models(clients, lookup.found, deadline_s)
                 deleted.append(f"{lookup.found.endpoint_id} ({region}) and {models} model(s)")
+        if delete_models(clients, leftovers, deadline_s):
+            deleted.append(f"the model of a failed deploy ({', '.join(leftovers)})")
         state.put("endpoints", name, None)
         summary = f"deleted {', '.join(deleted)}" if deleted else "absent"
         if kept:

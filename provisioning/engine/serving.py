@@ -16,8 +16,8 @@ from google.cloud import aiplatform_v1beta1 as v1beta1
 
 from provisioning.desired import endpoint as desired_endpoint
 from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
-from provisioning.engine.labels import keep_expiry, resource_labels, same_ignoring_expiry
-from provisioning.engine.teardown import delete_endpoint_and_models
+from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
+from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
@@ -100,8 +100,15 @@ def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
             if found is not None:
                 break
     outcome = "deployed (exists)"
+    emptied = found is not None and _emptied(run, endpoint, found)
+    if found is not None and emptied:
+        _remove_emptied(run, endpoint, found)
+        found = None
     if found is None:
         found, outcome = deploy_with_failover(run, endpoint)
+        outcome = (
+            f"re{outcome} (the endpoint had been emptied, e.g. by `provision reap`)" if emptied else outcome
+        )
     if not found.deployed_models:
         found = wait_for_model(run, found)
     found, reconciled = reconcile(run, endpoint, found)
@@ -122,6 +129,25 @@ def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
         + ("" if found.location == run.spec.region else f" in {found.location}")
         + (f"; {changed}" if changed else "")
     )
+
+
+def _emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> bool:
+    """An endpoint with nothing deployed whose deployment is over, not in flight: state recorded the models
+    it served (the deploy finished), or its expires-at passed (what `provision reap` undeploys)."""
+    if found.deployed_models:
+        return False
+    recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
+    return bool(recorded.get("models")) or is_expired(found.labels, run.now)
+
+
+def _remove_emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> None:
+    """Delete an emptied endpoint and the models state recorded for it, so a fresh Model Garden deploy (which
+    creates its endpoint) can take the same id; nothing is serving from it."""
+    run.reporter.note(f"endpoint:{endpoint.name}", f"{found.name} serves nothing any more; deploying again")
+    recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
+    delete_endpoint_and_models(run.clients, found, run.deadline_s)
+    delete_models(run.clients, list(recorded.get("models") or []), run.deadline_s)
+    run.state.put("endpoints", endpoint.name, None)
 
 
 def _replicas_key(endpoint: EndpointSpec) -> str:
@@ -268,14 +294,9 @@ def _clean_up_attempt(
     found = find_endpoint(run.clients, run.state, run.spec, region, name)
     if found is not None and not found.deployed_models:
         delete_endpoint_and_models(run.clients, found, run.deadline_s)
-    if failed is None:
-        return
-    model_id = operations.get_operation(run.clients, failed, f"read {failed.name}").metadata.get("modelId")
-    if model_id:
-        model = f"projects/{run.project}/locations/{region}/models/{model_id}"
-        ref = vertex.delete_model(run.clients, model)
-        if ref is not None:
-            operations.wait(run.clients, ref, f"delete model {model}", deadline_s=run.deadline_s)
+    model = deploy_model_of(run.clients, run.project, failed) if failed is not None else None
+    if model:
+        delete_models(run.clients, [model], run.deadline_s)
 
 
 def wait_for_model(run: StepContext, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:

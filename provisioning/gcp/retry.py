@@ -137,3 +137,23 @@ def _failure(state: tenacity.RetryCallState) -> BaseException:
     error = state.outcome.exception()
     assert error is not None  # only failed attempts are retried
     return error
+
+
+POLICY_WRITE_ATTEMPTS = 5
+
+
+def rerun_on_concurrent_change(
+    read_modify_write: Callable[[], T],
+    attempts: int = POLICY_WRITE_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run a whole read-modify-write again when its write lost to a concurrent change (ABORTED: the etag it
+    read is stale), as Google asks; a fresh read each time, at most `attempts` in all."""
+    for attempt in range(attempts):
+        try:
+            return read_modify_write()
+        except GoogleApiError as error:
+            if error.status != "ABORTED" or attempt == attempts - 1:
+                raise
+            sleep(DEFAULT_POLICY.delay(attempt, None))
+    raise AssertionError("unreachable")  # the last attempt returned or raised
