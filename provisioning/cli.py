@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -138,18 +139,22 @@ def smoke(
             if outputs is not None
             else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google", endpoint)]
         )
-        report = smoke_lib.run_smoke(
-            smoke_lib.SmokeRun(
-                targets=targets,
-                access_token_file=access_token_file,
-                options=smoke_lib.SmokeOptions(max_tokens=max_tokens, gcs_image=gcs_image),
-                wait_ready_s=wait_ready,
-                concurrency=concurrency,
-                requests=requests,
-                timeout_s=timeout,
-                max_retries=max_retries,
+        from provisioning.progress import Board
+
+        with Board(err_console, transient=True) as board:  # each check live; the table follows
+            report = smoke_lib.run_smoke(
+                smoke_lib.SmokeRun(
+                    targets=targets,
+                    access_token_file=access_token_file,
+                    options=smoke_lib.SmokeOptions(max_tokens=max_tokens, gcs_image=gcs_image),
+                    wait_ready_s=wait_ready,
+                    concurrency=concurrency,
+                    requests=requests,
+                    timeout_s=timeout,
+                    max_retries=max_retries,
+                ),
+                rows=board,
             )
-        )
         if json_file is not None:
             smoke_lib.write_json(report, json_file)
         if junit_file is not None:
@@ -301,6 +306,7 @@ def apply(
         from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, RichReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel
+        from provisioning.progress import Board
 
         check_parallel(parallel)
         deadline_s = check_deadline(deadline)
@@ -308,14 +314,17 @@ def apply(
             if state is not None:
                 raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
-            rows = apply_fleet(
-                spec,
-                connection,
-                parallel=parallel,
-                json_events=json_output,
-                outputs_dir=outputs,
-                deadline_s=deadline_s,
-            )
+            board = None if json_output else Board(err_console)  # one live row per environment
+            with board or contextlib.nullcontext():
+                rows = apply_fleet(
+                    spec,
+                    connection,
+                    parallel=parallel,
+                    json_events=json_output,
+                    outputs_dir=outputs,
+                    deadline_s=deadline_s,
+                    rows=board,
+                )
             if json_output:
                 print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
             else:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from provisioning.catalog import load_catalog
 from provisioning.engine import budget, federation, serving
-from provisioning.engine.dag import DagResult, Step, run_dag
+from provisioning.engine.dag import DagResult, Step, current_step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
@@ -73,7 +73,7 @@ class Apply:
     def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
         """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
         so the next run resumes the wait)."""
-        self.reporter.note(key, f"waiting on {ref.name}")
+        self.reporter.note(current_step(key), f"waiting on {ref.name}")
         try:
             op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
         except GoogleApiError:

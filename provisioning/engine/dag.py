@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from provisioning.engine.events import Reporter
@@ -20,6 +21,20 @@ class Step:
     name: str
     run: Callable[[], str]  # returns a one-line summary ("created", "already enabled", ...)
     after: tuple[str, ...] = ()
+
+
+_CURRENT_STEP: ContextVar[str | None] = ContextVar("current_step", default=None)
+
+
+def current_step(default: str) -> str:
+    """The step running in this thread, which progress is reported on (a step's operations are saved under
+    their own state keys, e.g. `apis:0`, which are not rows); `default` outside a DAG."""
+    return _CURRENT_STEP.get() or default
+
+
+def _run_as(step: Step) -> str:
+    _CURRENT_STEP.set(step.name)
+    return step.run()
 
 
 @dataclass
@@ -52,7 +67,7 @@ def run_dag(steps: list[Step], reporter: Reporter, max_workers: int = 8) -> DagR
                 elif all(d in result.summaries for d in step.after):
                     del pending[name]
                     reporter.step_started(name)
-                    running[pool.submit(step.run)] = (step, time.monotonic())
+                    running[pool.submit(_run_as, step)] = (step, time.monotonic())
             if not running:
                 if pending:
                     raise ValueError(f"steps wait on each other: {sorted(pending)}")

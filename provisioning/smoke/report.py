@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,8 @@ def write_junit(report: SmokeReport, path: str | os.PathLike[str]) -> None:
 _STYLE = {"pass": "green", "fail": "red", "skip": "yellow"}
 
 
-def _headline(r: CheckResult) -> str:
+def headline(r: CheckResult) -> str:
+    """The figures a passed check measured (TTFT, latency), for its row."""
     e = r.evidence
     if "ttft_s" in e:
         rate = e.get("output_tokens_per_s")
@@ -97,22 +99,37 @@ def _headline(r: CheckResult) -> str:
     return ""
 
 
+def _failures_first(r: CheckResult) -> int:
+    return 0 if r.blocks else 1 if r.status == "fail" else 2
+
+
+def skipped_summary(results: list[CheckResult]) -> str:
+    """The skipped checks as one line of counts by reason, instead of a row each."""
+    reasons = Counter(r.message or "not applicable" for r in results if r.status == "skip")
+    return "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+
+
 def print_table(report: SmokeReport, console: Console) -> None:
+    """Failures first (required, then optional), then passes; skipped checks collapse into one line."""
     table = Table(title="provision smoke", show_lines=False)
     for column in ("target", "check", "result", "gate", "time", "detail"):
         table.add_column(column, overflow="fold")
-    for r in report.results:
+    ran = sorted((r for r in report.results if r.status != "skip"), key=_failures_first)
+    for r in ran:
         style = _STYLE[r.status]
-        detail = mask(r.message or _headline(r), report.secrets)
+        detail = mask(r.message or headline(r), report.secrets)
         table.add_row(
             r.target,
             r.check,
             f"[{style}]{r.status}[/]",
-            "-" if r.status == "skip" else "required" if r.required else "optional",
+            "required" if r.required else "optional",
             f"{r.seconds:.2f}s",
             detail,
         )
     console.print(table)
+    skipped = skipped_summary(report.results)
+    if skipped:
+        console.print(f"[yellow]skipped[/] {mask(skipped, report.secrets)}", soft_wrap=True)
     for name, load in report.load.items():
         console.print(
             f"[bold]load[/] {name}: {load.ok}/{load.requests} ok at concurrency {load.concurrency} "
