@@ -47,6 +47,7 @@ def destroy_spec(
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
 ) -> DestroyResult:
     project = spec.project.id
+    connection.check_reachable()
     state = StateFile(Path(state_path) if state_path else default_state_path(project), project)
     clients = Clients(connection)
 
