@@ -49,6 +49,13 @@ class SmokeReport:
         return mask_all(data, self.secrets)  # type: ignore[no-any-return]
 
 
+def json_lines(report: SmokeReport) -> list[dict[str, Any]]:
+    """`--json`: one `check` event per result, then the `smoke` summary (the report without its results)."""
+    data = report.to_dict()
+    results = data.pop("results")
+    return [*({"event": "check", **r} for r in results), {"event": "smoke", **data}]
+
+
 def write_json(report: SmokeReport, path: str | os.PathLike[str]) -> None:
     text = json.dumps(report.to_dict(), indent=2) + "\n"
     if str(path) == "-":

@@ -4,10 +4,12 @@ it, wrapped lines joined, so a row wider than the terminal shows as a line longe
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +50,10 @@ class Terminal:
         )
         return done.stdout
 
+    def type(self, text: str) -> None:
+        """Type `text` and press Enter."""
+        self._tmux("send-keys", "-t", "t", text, "Enter")
+
     def capture(self) -> list[str]:
         return self._tmux("capture-pane", "-p", "-J", "-t", "t").rstrip("\n").splitlines()
 
@@ -79,3 +85,11 @@ def row(screen: list[str], label: str) -> str:
     found = [line for line in screen if line[2:].startswith(label)]
     assert found, f"no row for {label!r}; the screen:\n" + "\n".join(screen)
     return found[0]
+
+
+def provision_terminal(folder: Path, *args: str, width: int = 120, height: int = 40) -> Terminal:
+    """`python -m provisioning ARGS` in a terminal, with the emulator environment of the fixtures."""
+    names = ("PROVISION_API_ENDPOINT", "CLOUDSDK_AUTH_ACCESS_TOKEN", "HF_TOKEN", "PATH")
+    env = {name: os.environ[name] for name in names if name in os.environ}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
+    return Terminal(folder, [sys.executable, "-m", "provisioning", *args], env, width, height)

@@ -17,7 +17,7 @@ DEV = str(EXAMPLES / "dev.yaml")
 
 def test_apply_on_a_project_pending_deletion_says_so_with_undelete(engine_env: EmulatorProcess) -> None:
     assert provision("apply", "--spec", DEV, "--json").exit_code == 0
-    gone = provision("destroy", "--spec", DEV, "--delete-project", "--json")
+    gone = provision("destroy", "--spec", DEV, "--delete-project", "--json", "--yes")
     assert gone.exit_code == 0, gone.output
     clear_requests(engine_env)
 

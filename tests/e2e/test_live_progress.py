@@ -5,13 +5,11 @@ summary that leads with the failure, and one live row per environment in a fleet
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from emulator.testing import EmulatorProcess
 from tests.e2e.engine_support import EXAMPLES, events, provision
-from tests.e2e.terminal import Terminal, elapsed_s, needs_tmux, row
+from tests.e2e.terminal import Terminal, elapsed_s, needs_tmux, provision_terminal, row
 
 WIDTH = 120
 SLOW_DEPLOY = 0.004  # lro_scale: the 25-minute Model Garden deploy takes 6 s
@@ -19,12 +17,7 @@ LONG_NAME = "llama-3-1-8b-instruct-vllm-endpoint-with-a-long-name"  # longer tha
 
 
 def _terminal(tmp_path: Path, *args: str) -> Terminal:
-    env = {
-        name: os.environ[name] for name in ("PROVISION_API_ENDPOINT", "CLOUDSDK_AUTH_ACCESS_TOKEN", "PATH")
-    }
-    env["HF_TOKEN"] = "hf_e2e_secret_token"
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return Terminal(tmp_path, [sys.executable, "-m", "provisioning", *args], env, WIDTH, 40)
+    return provision_terminal(tmp_path, *args, width=WIDTH)
 
 
 def _within_width(screen: list[str]) -> None:

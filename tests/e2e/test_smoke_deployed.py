@@ -99,7 +99,7 @@ def test_pulumi_shaped_outputs_reach_the_emulator_through_the_override(
     if override == "flag":
         monkeypatch.delenv("PROVISION_API_ENDPOINT")
 
-    smoked = provision("smoke", "--outputs", "stack.json", *flag, "--json", "smoke.json")
+    smoked = provision("smoke", "--outputs", "stack.json", *flag, "--json-file", "smoke.json")
 
     assert smoked.exit_code == 0, smoked.output
     report = json.loads(Path("smoke.json").read_text())
@@ -140,7 +140,7 @@ def test_tgi_and_shared_host_endpoints_pass_and_the_table_names_each_check(
 
     # As a person runs it, in a terminal wide enough that no cell folds.
     smoked = subprocess.run(
-        [sys.executable, "-m", "provisioning", "smoke", "--outputs", "out.json", "--json", "smoke.json"],
+        [sys.executable, "-m", "provisioning", "smoke", "--outputs", "out.json", "--json-file", "smoke.json"],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
@@ -204,7 +204,9 @@ def test_wait_ready_polls_through_a_running_deploy_then_passes(
         }
         Path("stack.json").write_text(json.dumps(stack))
 
-        smoked = provision("smoke", "--outputs", "stack.json", "--wait-ready", "60", "--json", "smoke.json")
+        smoked = provision(
+            "smoke", "--outputs", "stack.json", "--wait-ready", "60", "--json-file", "smoke.json"
+        )
     finally:
         apply.communicate(timeout=120)
 
