@@ -113,7 +113,7 @@ def _failures_first(r: CheckResult) -> int:
 def skipped_summary(results: list[CheckResult]) -> str:
     """The skipped checks as one line of counts by reason, instead of a row each."""
     reasons = Counter(r.message or "not applicable" for r in results if r.status == "skip")
-    return "; ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+    return "; ".join(f"{count} ({reason})" for reason, count in reasons.most_common())
 
 
 def print_table(report: SmokeReport, console: Console) -> None:
@@ -136,7 +136,7 @@ def print_table(report: SmokeReport, console: Console) -> None:
     console.print(table)
     skipped = skipped_summary(report.results)
     if skipped:
-        console.print(f"[yellow]skipped[/] {mask(skipped, report.secrets)}", soft_wrap=True)
+        console.print(f"[yellow]skipped:[/] {mask(skipped, report.secrets)}", soft_wrap=True)
     for name, load in report.load.items():
         console.print(
             f"[bold]load[/] {name}: {load.ok}/{load.requests} ok at concurrency {load.concurrency} "

@@ -98,8 +98,8 @@ def test_smoke_wait_ready_shows_a_live_waiting_line_then_leads_with_the_failure(
         terminal.close()
     table = [line for line in final if "│" in line]
     assert "ready" in table[0] and "fail" in table[0]  # the failure is the first row
-    skipped = next(line for line in final if line.startswith("skipped "))
-    assert "target not ready" in skipped  # the checks it could not run: one line, not a row each
+    skipped = next(line for line in final if line.startswith("skipped: "))
+    assert "(target not ready)" in skipped  # the checks it could not run: one line, not a row each
     assert not [line for line in table if " skip " in line]
 
 
