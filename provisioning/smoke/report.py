@@ -16,6 +16,7 @@ from rich.table import Table
 
 from provisioning.errors import EXIT_FINDINGS, EXIT_OK
 from provisioning.redaction import mask, mask_all
+from provisioning.smoke.histogram import histogram
 from provisioning.smoke.load import LoadReport
 from provisioning.smoke.results import CheckResult
 
@@ -145,6 +146,14 @@ def print_table(report: SmokeReport, console: Console) -> None:
             f"latency p50/p95/p99 {load.latency_s.get('p50')}/{load.latency_s.get('p95')}/"
             f"{load.latency_s.get('p99')}s; {load.output_tokens_per_s} tok/s; errors {load.errors or 'none'}"
         )
+        for title, samples in (
+            ("TTFT", load.ttft_samples_s),
+            ("inter-token gap", load.inter_token_samples_s),
+        ):
+            if samples:
+                console.print(f"  {title} ({len(samples)} requests)")
+                for line in histogram(samples):
+                    console.print(f"  {line}", highlight=False)
     counts = report.counts()
     verdict = "[green]OK[/]" if report.exit_code == EXIT_OK else "[red]FAILED[/]"
     console.print(
