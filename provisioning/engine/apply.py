@@ -69,6 +69,8 @@ class Apply(StepContext):
         spec = self.spec.project
         pending = self.state.operation("project")
         found = projects.get_project(self.clients, self.project)
+        if found is not None and found.state != "ACTIVE":
+            raise pending_deletion(self.project, found.state)
         if found is None and pending is None:
             if spec.adopt:
                 raise ProvisionError(
@@ -328,6 +330,16 @@ class Apply(StepContext):
         return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
 
 
+def pending_deletion(project: str, state: str) -> ProvisionError:
+    """A project in DELETE_REQUESTED answers reads but refuses most calls (PERMISSION_DENIED): say why."""
+    return ProvisionError(
+        f"project {project} is pending deletion ({state})",
+        "it was deleted (`provision destroy --delete-project` or `gcloud projects delete`) and stays in a "
+        "30-day recovery window, where it can be read but not used; its id stays taken",
+        f"`gcloud projects undelete {project}`, then run apply again; or choose another project.id",
+    )
+
+
 def check_deadline(seconds: float | None) -> float:
     """`--deadline`: a positive number of seconds, or the default (exit 2 before any call otherwise)."""
     if seconds is None:
@@ -374,6 +386,7 @@ def apply_spec(
     """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
     tokens = preflight(spec)
     register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    connection.check_reachable()
     state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
     state = StateFile(state_file, spec.project.id)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from provisioning.engine.dag import current_step
 from provisioning.engine.events import Reporter
 from provisioning.engine.state import StateFile
 from provisioning.errors import GoogleApiError
@@ -36,7 +37,7 @@ class StepContext:
     def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
         """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
         so the next run resumes the wait)."""
-        self.reporter.note(key, f"waiting on {ref.name}")
+        self.reporter.note(current_step(key), f"waiting on {ref.name}")
         try:
             op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
         except GoogleApiError:

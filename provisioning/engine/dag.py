@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
@@ -22,6 +23,20 @@ class Step:
     name: str
     run: Callable[[], str]  # returns a one-line summary ("created", "already enabled", ...)
     after: tuple[str, ...] = ()
+
+
+_CURRENT_STEP: ContextVar[str | None] = ContextVar("current_step", default=None)
+
+
+def current_step(default: str) -> str:
+    """The step running in this thread, which progress is reported on (a step's operations are saved under
+    their own state keys, e.g. `apis:0`, which are not rows); `default` outside a DAG."""
+    return _CURRENT_STEP.get() or default
+
+
+def _run_as(step: Step) -> str:
+    _CURRENT_STEP.set(step.name)
+    return step.run()
 
 
 @dataclass
@@ -58,7 +73,7 @@ def run_dag(steps: list[Step], reporter: Reporter, max_workers: int = 8) -> DagR
                     order.done(name)  # its own dependents are skipped in turn
                     continue
                 reporter.step_started(name)
-                running[pool.submit(step.run)] = (step, time.monotonic())
+                running[pool.submit(_run_as, step)] = (step, time.monotonic())
             if not running:
                 continue  # only skips were ready: their dependents are ready now
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)

@@ -37,6 +37,13 @@ class DestroyResult:
         return self.dag.ok
 
 
+def describe_destroy(spec: EnvironmentSpec, delete_project: bool) -> str:
+    """What destroy is about to delete, for its confirmation question."""
+    endpoints = ", ".join(e.name for e in spec.endpoints) or "none in the spec"
+    action = f"delete the endpoints and models of {spec.project.id} ({endpoints})"
+    return action + (f" and delete project {spec.project.id} itself" if delete_project else "")
+
+
 def destroy_spec(
     spec: EnvironmentSpec,
     connection: Connection,
@@ -47,6 +54,7 @@ def destroy_spec(
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
 ) -> DestroyResult:
     project = spec.project.id
+    connection.check_reachable()
     state = StateFile(Path(state_path) if state_path else default_state_path(project), project)
     clients = Clients(connection)
 

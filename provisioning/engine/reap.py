@@ -72,6 +72,7 @@ def reap(
 ) -> list[Expired]:
     """`targets` is (project, regions) pairs; returns every expired endpoint found and what was done."""
     moment = now or datetime.now(UTC)
+    connection.check_reachable()
     clients = Clients(connection)
     try:
         expired = [

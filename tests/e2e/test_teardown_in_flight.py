@@ -44,7 +44,7 @@ def test_destroy_after_apply_killed_mid_deploy_leaves_nothing_deployed(
             child.communicate(timeout=30)
     assert google(engine_env, "GET", f"/v1beta1/{operation}").get("done") is not True, "deploy already done"
 
-    destroyed = provision("destroy", "--spec", DEV, "--json")
+    destroyed = provision("destroy", "--spec", DEV, "--json", "--yes")
 
     assert destroyed.exit_code == 0, destroyed.output
     assert f"waiting on {operation}" in destroyed.output
@@ -61,7 +61,7 @@ def test_apply_after_reap_deploys_again_instead_of_waiting_out_its_deadline(
     (endpoint,) = endpoints(engine_env, PROJECT)
     labels = {**endpoint["labels"], "expires-at": "20200101t000000z"}
     google(engine_env, "PATCH", f"/v1/{endpoint['name']}", {"labels": labels}, updateMask="labels")
-    assert provision("reap", "--spec", DEV, "--json").exit_code == 0
+    assert provision("reap", "--spec", DEV, "--json", "--yes").exit_code == 0
     assert "deployedModels" not in endpoints(engine_env, PROJECT)[0]
 
     again = provision("apply", "--spec", DEV, "--deadline", "30", "--json")
