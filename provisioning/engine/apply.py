@@ -95,13 +95,8 @@ class Apply:
                     "set adopt: false with a parent and billing_account to create it, or fix project.id",
                 )
             labels = resource_labels(self.spec, self.now)
-            try:
-                ref = projects.create_project(
-                    self.clients, self.project, spec.parent, spec.display_name, labels
-                )
-            except GoogleApiError as error:
-                if error.status != "ALREADY_EXISTS":
-                    raise
+            ref = projects.create_project(self.clients, self.project, spec.parent, spec.display_name, labels)
+            if ref is None:
                 return self._claim_existing_project()
             self.state.save_operation("project", ref)
             self.state.set("created_project", True)
@@ -232,14 +227,16 @@ class Apply:
         email = iam.service_account_email(account_id, self.project)
         created = False
         if iam.get_service_account(self.clients, self.project, account_id) is None:
-            iam.create_service_account(
-                self.clients,
-                self.project,
-                account_id,
-                "LLM caller",
-                f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
+            created = (
+                iam.create_service_account(
+                    self.clients,
+                    self.project,
+                    account_id,
+                    "LLM caller",
+                    f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
+                )
+                is not None
             )
-            created = True
         granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
         if created or granted:
             summary = (
