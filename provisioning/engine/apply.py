@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from provisioning import hf_token
 from provisioning.catalog import load_catalog
 from provisioning.engine import budget, federation, serving
 from provisioning.engine.dag import DagResult, Step, run_dag
@@ -340,22 +341,24 @@ def check_deadline(seconds: float | None) -> float:
     return seconds
 
 
-def preflight(spec: EnvironmentSpec) -> dict[str, str]:
+def preflight(spec: EnvironmentSpec, access_token_variable: str | None = None) -> dict[str, tuple[str, str]]:
     """Check local inputs before any API call: a budget has a billing account, every named HF token variable
-    is set. Returns name → token."""
+    is set, is not where the Google access token comes from, and holds something shaped like a Hugging Face
+    token. Returns endpoint name → (variable, token)."""
     BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:
         if endpoint.hf_token_env:
             value = os.environ.get(endpoint.hf_token_env, "").strip()
+            register_secret(value)
             if not value:
                 raise BadInputError(
                     f"endpoint {endpoint.name}: environment variable {endpoint.hf_token_env} is not set",
                     "the spec names it as hf_token_env (the Hugging Face token for gated weights)",
                     f"export {endpoint.hf_token_env}=hf_... (a read token from https://huggingface.co/settings/tokens)",
                 )
-            register_secret(value)
-            tokens[endpoint.name] = value
+            hf_token.check_token(endpoint.name, endpoint.hf_token_env, value, access_token_variable)
+            tokens[endpoint.name] = (endpoint.hf_token_env, value)
     return tokens
 
 
@@ -370,14 +373,17 @@ def apply_spec(
     clients: Clients | None = None,
 ) -> ApplyResult:
     """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
-    tokens = preflight(spec)
-    register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    tokens = preflight(spec, getattr(connection.token_source, "variable", None))
+    access_token = connection.token_source.token()  # an unreadable token file is bad input: exit 2, no call
+    register_secret(access_token)
+    hf_token.check_not_access_token(tokens, access_token)
     state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
     state = StateFile(state_file, spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)
-    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, tokens)
+    hf_tokens = {name: value for name, (_, value) in tokens.items()}
+    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, hf_tokens)
     try:
         result = run_dag(run.steps(), reporter)
     finally:
