@@ -3,6 +3,7 @@ and providers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from provisioning.gcp.clients import Clients
@@ -57,25 +58,41 @@ def get_pool(clients: Clients, project: str, pool_id: str) -> dict[str, Any] | N
     return _get_or_none(clients, name, f"read workload identity pool {pool_id}", project)
 
 
-def _operation(op: dict[str, Any] | None) -> OperationRef | None:
+def _start_create(
+    clients: Clients,
+    project: str,
+    collection: str,
+    id_param: str,
+    resource_id: str,
+    body: dict[str, Any],
+    exists: Callable[[], bool],
+    what: str,
+) -> OperationRef | None:
+    """POST `body` to `collection` (a pool or provider list) under the id we choose; its operation, or None
+    when it exists already."""
+    op: dict[str, Any] | None = clients.create(
+        lambda: clients.send_once(
+            "POST", "iam", f"/v1/{collection}", json=body, params={id_param: resource_id}
+        ),
+        exists,
+        what,
+        project=project,
+    )
     return OperationRef("iam", str(op["name"]), "v1") if op is not None else None
 
 
 def create_pool(clients: Clients, project: str, pool_id: str, pool: dict[str, Any]) -> OperationRef | None:
     """Start creating the pool; None when it exists already."""
-    op = clients.create(
-        lambda: clients.send_once(
-            "POST",
-            "iam",
-            f"/v1/projects/{project}/locations/global/workloadIdentityPools",
-            json=pool,
-            params={"workloadIdentityPoolId": pool_id},
-        ),
+    return _start_create(
+        clients,
+        project,
+        f"projects/{project}/locations/global/workloadIdentityPools",
+        "workloadIdentityPoolId",
+        pool_id,
+        pool,
         lambda: get_pool(clients, project, pool_id) is not None,
         f"create workload identity pool {pool_id} in {project}",
-        project=project,
     )
-    return _operation(op)
 
 
 def get_provider(clients: Clients, project: str, pool_id: str, provider_id: str) -> dict[str, Any] | None:
@@ -87,19 +104,16 @@ def create_provider(
     clients: Clients, project: str, pool_id: str, provider_id: str, provider: dict[str, Any]
 ) -> OperationRef | None:
     """Start creating the provider; None when it exists already."""
-    op = clients.create(
-        lambda: clients.send_once(
-            "POST",
-            "iam",
-            f"/v1/projects/{project}/locations/global/workloadIdentityPools/{pool_id}/providers",
-            json=provider,
-            params={"workloadIdentityPoolProviderId": provider_id},
-        ),
+    return _start_create(
+        clients,
+        project,
+        f"projects/{project}/locations/global/workloadIdentityPools/{pool_id}/providers",
+        "workloadIdentityPoolProviderId",
+        provider_id,
+        provider,
         lambda: get_provider(clients, project, pool_id, provider_id) is not None,
         f"create workload identity provider {pool_id}/{provider_id} in {project}",
-        project=project,
     )
-    return _operation(op)
 
 
 def patch_provider(clients: Clients, name: str, provider: dict[str, Any], fields: list[str]) -> OperationRef:
