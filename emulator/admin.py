@@ -3,10 +3,15 @@
 POST /_emulator/reset                 empty state + the start-up seed, default settings, no faults, empty log
 GET|POST /_emulator/config            read / change settings ({"lro_scale": 0.001, ...}); unknown names → 400
 GET|POST /_emulator/faults            replace rules ({"rules": [{"route": "regex", "fraction": 0.5,
-                                      "kind": "429|503|drop|slow|cut", "seed": 1, "delay_ms": 1000,
-                                      "retry_after_s": 2}]})
-                                      (drop: headers, no body; cut: half the first body chunk, then closed;
-                                      retry_after_s: a 429 / 503 carries Retry-After: 2)
+                                      "kind": "429|503|drop|slow|cut|lose_reply", "seed": 1,
+                                      "delay_ms": 1000, "retry_after_s": 2, "method": "POST",
+                                      "count": 1}]})
+                                      (drop: headers, no body, not served; cut: served, half the first
+                                      body chunk, then closed; lose_reply: served (it takes effect), then
+                                      the connection is reset before any byte of the reply, logged with
+                                      "reply_lost": true; retry_after_s: a 429 / 503 carries
+                                      Retry-After: 2; method: only requests with that method; count: at
+                                      most that many times, then the rule is spent; GET shows "fired")
 GET|DELETE /_emulator/requests        the request log (?mutating_only=true) / clear it
 POST /_emulator/tokens/expire         {"token": "..."}: that token now gets 401
 POST /_emulator/seed                  apply a seed document (format: emulator/data/default_seed.yaml)

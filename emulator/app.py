@@ -5,15 +5,19 @@ How a service plugs in (Vertex control plane, chat routes, the core services her
 `emulator.routing.discover_registrars()` imports it by itself. See `emulator/routing.py` for templates,
 handlers, `body_schema`.
 
-Every non-admin request goes through, in order: fault rules (429 / 503 / drop / slow) → path checks (traversal
-is a 400) → `alt` / `$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are
-answered as names, which the clients parse) → route lookup (a method of the API's discovery document that no
-route serves is a 501 UNIMPLEMENTED, any other miss a 404) → Bearer token (401) → body (size ≤ 10 MB,
-JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
+Every non-admin request goes through, in order: fault rules (429 / 503 / drop / slow; a rule's `method`
+and `count` narrow it to one method and a number of times) → path checks (traversal is a 400) → `alt` /
+`$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are answered as
+names, which the clients parse) → route lookup (a method of the API's discovery document that no route
+serves is a 501 UNIMPLEMENTED, any other miss a 404) → Bearer token (401) → body (size ≤ 10 MB, JSON
+object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
 printed to stderr: a 500 is always an emulator bug. The fault `cut` lets the request through and breaks
-its reply mid-body. Streaming replies (chat SSE) are written chunk by chunk by `_stream` (200 paced streams
-at once are the load bench/bench_chat.py measures). With the setting `record_bodies` the request log keeps
-each JSON reply and, for a stream, its parsed SSE events (`response_stream`), for the contract tests.
+its reply mid-body; `lose_reply` lets it through (it takes effect) and resets the connection before any
+byte of the reply, so the client sees a transport error for a call that succeeded (logged with its real
+status and `"reply_lost": true`). Streaming replies (chat SSE) are written chunk by chunk by `_stream`
+(200 paced streams at once are the load bench/bench_chat.py measures). With the setting `record_bodies`
+the request log keeps each JSON reply and, for a stream, its parsed SSE events (`response_stream`), for
+the contract tests.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import socket
+import struct
 import sys
 import time
 import traceback
@@ -57,7 +63,7 @@ class EmulatorApp:
             await self.admin(scope, receive, send)
             return
         request = Request(scope, receive)
-        fault = self.state.pick_fault(path)
+        fault = self.state.pick_fault(request.method, path)
         if fault is not None and fault.kind == "drop":
             self._log(request, 0, None, None)
             # Headers promising a body, then nothing: the server closes the connection mid-reply.
@@ -72,6 +78,10 @@ class EmulatorApp:
         else:
             response, reply, body = await self._handle(request)
         entry = self._log(request, response.status_code, body, reply)
+        if fault is not None and fault.kind == "lose_reply":
+            entry["reply_lost"] = True
+            await _lose_reply(send)
+            return
         if "response_body" in entry and isinstance(response, StreamingResponse):
             events: list[Any] = []
             entry["response_stream"] = events
@@ -170,6 +180,22 @@ def _cut_midway(send: Send) -> Send:
         await send(message)
 
     return cutting_send
+
+
+async def _lose_reply(send: Send) -> None:
+    """Fault "lose_reply": the request was served (it took effect), and not one byte of its reply goes out:
+    the connection is reset, as when a proxy or the network drops it. uvicorn's `send` is a method of the
+    request cycle, which holds the connection's transport; under a server that does not expose it, the
+    reply is lost the way `drop` loses it (headers promising a body, then the connection closed)."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:  # linger 0: close sends a reset (RST), not an orderly end of stream
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+    await asyncio.sleep(0)  # let the server see the connection go, so it does not answer 500 on it
 
 
 async def _stream(response: StreamingResponse, receive: Receive, send: Send) -> None:

@@ -33,12 +33,13 @@ def register_setting(name: str, default: Any) -> None:
     SETTING_DEFAULTS.setdefault(name, default)
 
 
-FAULT_KINDS = ("429", "503", "drop", "slow", "cut")
+FAULT_KINDS = ("429", "503", "drop", "slow", "cut", "lose_reply")
 
 
 @dataclass
 class FaultRule:
-    """Inject a fault into a fraction of the requests whose path matches `route` (a regex, searched)."""
+    """Inject a fault into a fraction of the requests whose path matches `route` (a regex, searched), and
+    whose method is `method` when one is given; a rule with a `count` fires that many times, then never."""
 
     route: str
     kind: str
@@ -46,6 +47,9 @@ class FaultRule:
     seed: int = 0
     delay_ms: float = 1000.0
     retry_after_s: int | None = None  # a 429 / 503 then carries `Retry-After: N`, as Google's front end may
+    method: str | None = None
+    count: int | None = None
+    fired: int = field(default=0, init=False)
     pattern: re.Pattern[str] = field(init=False, repr=False)
     rng: random.Random = field(init=False, repr=False)
 
@@ -61,6 +65,12 @@ class FaultRule:
                 "fault retry_after_s is a whole number of seconds >= 0, for kinds 429 and 503",
                 "retry_after_s",
             )
+        if self.count is not None and self.count < 1:
+            raise invalid_argument(
+                "fault count is a whole number of times >= 1 (leave it out for no limit)", "count"
+            )
+        if self.method is not None:
+            self.method = self.method.upper()
         try:
             self.pattern = re.compile(self.route)
         except re.error as error:
@@ -71,7 +81,7 @@ class FaultRule:
     def from_json(cls, data: Any) -> FaultRule:
         if not isinstance(data, dict) or not isinstance(data.get("route"), str):
             raise invalid_argument("each fault rule is an object with a string 'route'", "rules")
-        known = {"route", "kind", "fraction", "seed", "delay_ms", "retry_after_s"}
+        known = {"route", "kind", "fraction", "seed", "delay_ms", "retry_after_s", "method", "count"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise invalid_argument(f"unknown fault rule keys: {', '.join(unknown)}", "rules")
@@ -83,10 +93,12 @@ class FaultRule:
                 seed=int(data.get("seed", 0)),
                 delay_ms=float(data.get("delay_ms", 1000.0)),
                 retry_after_s=None if data.get("retry_after_s") is None else int(data["retry_after_s"]),
+                method=None if data.get("method") is None else str(data["method"]),
+                count=None if data.get("count") is None else int(data["count"]),
             )
         except (TypeError, ValueError):
             raise invalid_argument(
-                "fault fraction, seed, delay_ms and retry_after_s must be numbers", "rules"
+                "fault fraction, seed, delay_ms, retry_after_s and count must be numbers", "rules"
             ) from None
 
     def describe(self) -> dict[str, Any]:
@@ -97,7 +109,21 @@ class FaultRule:
             "seed": self.seed,
             "delay_ms": self.delay_ms,
             "retry_after_s": self.retry_after_s,
+            "method": self.method,
+            "count": self.count,
+            "fired": self.fired,
         }
+
+    def fires(self, method: str, path: str) -> bool:
+        """Whether this request gets the fault (and, when it does, one fewer of `count` is left)."""
+        if self.count is not None and self.fired >= self.count:
+            return False
+        if self.method is not None and method.upper() != self.method:
+            return False
+        if not self.pattern.search(path) or self.rng.random() >= self.fraction:
+            return False
+        self.fired += 1
+        return True
 
 
 class EmulatorState:
@@ -146,12 +172,9 @@ class EmulatorState:
         self.faults = [FaultRule.from_json(rule) for rule in rules]
         return [rule.describe() for rule in self.faults]
 
-    def pick_fault(self, path: str) -> FaultRule | None:
-        """The first rule matching the path whose own seeded RNG fires this time."""
-        for rule in self.faults:
-            if rule.pattern.search(path) and rule.rng.random() < rule.fraction:
-                return rule
-        return None
+    def pick_fault(self, method: str, path: str) -> FaultRule | None:
+        """The first rule matching the request whose own seeded RNG fires this time."""
+        return next((rule for rule in self.faults if rule.fires(method, path)), None)
 
     def clear(self) -> None:
         """Empty store, default settings, no faults, empty request log, no expired tokens (no seed: see

@@ -23,7 +23,7 @@ from infra.preflight import violations_to_json
 from infra.program import build
 from provisioning.spec import EnvironmentSpec, parse_spec
 
-PLACEHOLDER_TOKEN = "placeholder-not-a-token"
+PLACEHOLDER_TOKEN = "hf_placeholder_not_a_token"  # shaped like one: provisioning.hf_token checks
 
 
 def fresh_mock_runtime() -> None:

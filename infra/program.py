@@ -20,6 +20,7 @@ from infra.preflight import enforce_policy
 from infra.serving import ServingEndpoint, ServingEndpointArgs
 from provisioning.catalog import load_catalog
 from provisioning.errors import BadInputError, ProvisionError
+from provisioning.hf_token import check_token
 from provisioning.outputs import maas_base_url
 from provisioning.spec import EnvironmentSpec
 
@@ -28,7 +29,8 @@ PROCUREMENT = "cloudcommerceconsumerprocurement.googleapis.com"
 
 
 def hf_tokens(spec: EnvironmentSpec, environ: Mapping[str, str]) -> dict[str, pulumi.Output[str]]:
-    """Each endpoint's Hugging Face token, read from the variable the spec names, as a Pulumi secret."""
+    """Each endpoint's Hugging Face token, read from the variable the spec names (and refused unless it
+    looks like one: `provisioning.hf_token`), as a Pulumi secret."""
     tokens = {}
     for endpoint in spec.endpoints:
         if endpoint.hf_token_env is None:
@@ -40,7 +42,8 @@ def hf_tokens(spec: EnvironmentSpec, environ: Mapping[str, str]) -> dict[str, pu
                 "the spec reads the Hugging Face token from it (the token itself never goes in a spec)",
                 f"export {endpoint.hf_token_env}=<a read token from huggingface.co/settings/tokens>",
             )
-        tokens[endpoint.name] = pulumi.Output.secret(value)
+        checked = check_token(endpoint.name, endpoint.hf_token_env, value)
+        tokens[endpoint.name] = pulumi.Output.secret(checked)
     return tokens
 
 

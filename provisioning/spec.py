@@ -27,6 +27,7 @@ from pydantic import (
 
 from provisioning.catalog import load_catalog
 from provisioning.errors import SpecError
+from provisioning.hf_token import refused_variable
 
 MAX_SPEC_BYTES = 1024 * 1024
 
@@ -104,6 +105,13 @@ def _valid_project_id(value: str) -> str:
     for word in _FORBIDDEN_IN_PROJECT_ID:
         if word in value:
             raise ValueError(f"a project id may not contain {word!r}")
+    return value
+
+
+def _not_a_credential_variable(value: str) -> str:
+    reason = refused_variable(value)
+    if reason:
+        raise ValueError(reason)
     return value
 
 
@@ -212,9 +220,14 @@ class EndpointSpec(_Strict):
     dedicated_endpoint: bool = True
     spot: bool = False
     accept_eula: bool = False
-    hf_token_env: Annotated[str, _check(_ENV_VAR, "an environment variable name such as HF_TOKEN")] | None = (
-        None
-    )
+    hf_token_env: (
+        Annotated[
+            str,
+            _check(_ENV_VAR, "an environment variable name such as HF_TOKEN"),
+            AfterValidator(_not_a_credential_variable),
+        ]
+        | None
+    ) = None
     container_args: list[str] | None = None
 
     @field_validator("name")

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from provisioning import hf_token
 from provisioning.catalog import load_catalog
 from provisioning.desired import apis as desired_apis
 from provisioning.desired import caller as desired_caller
@@ -31,7 +32,7 @@ from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
-from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
+from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp import billing, iam, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
@@ -80,13 +81,10 @@ class Apply(StepContext):
                 )
             body = desired_project.project(self.spec, self.now)
             assert body is not None  # not adopted
-            try:
-                ref = projects.create_project(
-                    self.clients, body["projectId"], body.get("parent"), body["displayName"], body["labels"]
-                )
-            except GoogleApiError as error:
-                if error.status != "ALREADY_EXISTS":
-                    raise
+            ref = projects.create_project(
+                self.clients, body["projectId"], body.get("parent"), body["displayName"], body["labels"]
+            )
+            if ref is None:
                 return self._claim_existing_project()
             self.state.save_operation("project", ref)
             self.state.set("created_project", True)
@@ -217,15 +215,13 @@ class Apply(StepContext):
         created = False
         raced = ""
         if iam.get_service_account(self.clients, self.project, account_id) is None:
-            try:
-                iam.create_service_account(
-                    self.clients, self.project, account_id, account["displayName"], account["description"]
-                )
+            made = iam.create_service_account(
+                self.clients, self.project, account_id, account["displayName"], account["description"]
+            )
+            if made is None:  # ALREADY_EXISTS, or found on read-back after a lost reply
+                raced = self._existing_caller(account_id, account["description"])
+            else:
                 created = True
-            except GoogleApiError as error:
-                if error.status != "ALREADY_EXISTS":
-                    raise
-                raced = self._concurrent_caller(account_id, account["description"], error)
         binding = desired_caller.project_binding(self.spec)
         [member] = binding["members"]
         granted = projects.add_binding(self.clients, self.project, binding["role"], member)
@@ -237,14 +233,15 @@ class Apply(StepContext):
             summary = f"exists with {CALLER_ROLE}"
         return summary + raced
 
-    def _concurrent_caller(self, account_id: str, description: str, error: GoogleApiError) -> str:
-        """A create that lost to a concurrent one (another apply of this spec, or a retried create whose
-        first reply was lost): the account is read back and used when it is ours."""
+    def _existing_caller(self, account_id: str, description: str) -> str:
+        """The create found the account there already (another apply of this spec won the race, or our own
+        create took effect with its reply lost): it is read back and used when it is ours."""
         found = iam.get_service_account(self.clients, self.project, account_id)
         if found is None or found.get("description") != description:
             raise ProvisionError(
                 f"service account {account_id} was created in {self.project} by someone else meanwhile",
-                f"{error.why}; its description is {found.get('description') if found else 'unreadable'!r}",
+                "its create was answered ALREADY_EXISTS, and its description is "
+                f"{found.get('description') if found else 'unreadable'!r}, not ours",
                 "pick another caller.service_account_id, or delete that account if it is a leftover",
             )
         return " (created concurrently by another run; read back)"
@@ -353,23 +350,25 @@ def check_deadline(seconds: float | None) -> float:
     return seconds
 
 
-def preflight(spec: EnvironmentSpec) -> dict[str, str]:
+def preflight(spec: EnvironmentSpec, access_token_variable: str | None = None) -> dict[str, tuple[str, str]]:
     """Check local inputs before any API call: nothing doctor calls blocking without a read, a budget has a
-    billing account, every named HF token variable is set. Returns name → token."""
+    billing account, every named HF token variable is set, is not where the Google access token comes from,
+    and holds something shaped like a Hugging Face token. Returns endpoint name → (variable, token)."""
     refuse_blocking_findings(spec)
     BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:
         if endpoint.hf_token_env:
             value = os.environ.get(endpoint.hf_token_env, "").strip()
+            register_secret(value)
             if not value:
                 raise BadInputError(
                     f"endpoint {endpoint.name}: environment variable {endpoint.hf_token_env} is not set",
                     "the spec names it as hf_token_env (the Hugging Face token for gated weights)",
                     f"export {endpoint.hf_token_env}=hf_... (a read token from https://huggingface.co/settings/tokens)",
                 )
-            register_secret(value)
-            tokens[endpoint.name] = value
+            hf_token.check_token(endpoint.name, endpoint.hf_token_env, value, access_token_variable)
+            tokens[endpoint.name] = (endpoint.hf_token_env, value)
     return tokens
 
 
@@ -384,15 +383,18 @@ def apply_spec(
     clients: Clients | None = None,
 ) -> ApplyResult:
     """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
-    tokens = preflight(spec)
-    register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    tokens = preflight(spec, getattr(connection.token_source, "variable", None))
+    access_token = connection.token_source.token()  # an unreadable token file is bad input: exit 2, no call
+    register_secret(access_token)
+    hf_token.check_not_access_token(tokens, access_token)
     connection.check_reachable()
     state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
     state = StateFile(state_file, spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)
-    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, tokens)
+    hf_tokens = {name: value for name, (_, value) in tokens.items()}
+    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, hf_tokens)
     try:
         result = run_dag(run.steps(), reporter)
     finally:

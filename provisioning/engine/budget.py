@@ -33,8 +33,14 @@ def drift(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
     return fields
 
 
+def find_budgets(clients: Clients, account: str, display_name: str) -> list[dict[str, Any]]:
+    """The budgets on `account` with this display name (more than one only if an older version of this
+    tool re-sent a create whose reply was lost)."""
+    return [b for b in budgets.list_budgets(clients, account) if b.get("displayName") == display_name]
+
+
 def find_budget(clients: Clients, account: str, display_name: str) -> dict[str, Any] | None:
-    same = [b for b in budgets.list_budgets(clients, account) if b.get("displayName") == display_name]
+    same = find_budgets(clients, account, display_name)
     return same[0] if same else None
 
 

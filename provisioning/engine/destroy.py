@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioning.engine.apply import default_outputs_path
-from provisioning.engine.budget import find_budget
+from provisioning.engine.budget import find_budgets
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
@@ -115,13 +115,15 @@ def destroy_spec(
 
     def budget_step(args: BudgetArgs) -> str:
         account = f"billingAccounts/{args.billing_account}"
-        found = find_budget(clients, account, args.display_name)
-        if found is None:
+        found = find_budgets(clients, account, args.display_name)
+        if not found:
             return "absent"
+        names = ", ".join(str(b["name"]) for b in found)
         if not delete_project:
-            return f"kept {found['name']} on {account} (deleted only with --delete-project)"
-        budgets.delete_budget(clients, str(found["name"]))
-        return f"deleted {found['name']}"
+            return f"kept {names} on {account} (deleted only with --delete-project)"
+        for budget in found:
+            budgets.delete_budget(clients, str(budget["name"]))
+        return f"deleted {names}"
 
     steps = [Step(f"endpoint:{e.name}", functools.partial(endpoint_step, e.name)) for e in spec.endpoints]
     steps.append(Step("project", project_step, tuple(s.name for s in steps)))

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from provisioning.desired import wif
-from provisioning.errors import GoogleApiError, ProvisionError
+from provisioning.errors import ProvisionError
 from provisioning.gcp import iam, operations, projects
 from provisioning.identity import GITHUB_ISSUER, WIF_ROLE, GithubFederation
 
@@ -38,10 +38,11 @@ def _ensure(
     key: str,
     what: str,
     read: Callable[[], dict[str, Any] | None],
-    create: Callable[[], operations.OperationRef],
+    create: Callable[[], operations.OperationRef | None],
 ) -> tuple[dict[str, Any], bool]:
     """Read, else create (or resume the saved operation) and wait; returns the resource and whether we
-    made it. A create answered ALREADY_EXISTS is our own earlier, unrecorded create: wait for it to show."""
+    made it. A create that finds it exists already (None) is our own earlier, unrecorded create, or one
+    whose reply was lost: wait for it to show."""
     pending = run.state.operation(key)
     found = None if pending else read()
     if found is not None:
@@ -54,11 +55,7 @@ def _ensure(
             )
         return found, False
     if pending is None:
-        try:
-            pending = create()
-        except GoogleApiError as error:
-            if error.status != "ALREADY_EXISTS":
-                raise
+        pending = create()
         if pending is not None:
             run.state.save_operation(key, pending)
     if pending is not None:

@@ -276,13 +276,9 @@ def _start_deploy(
         key,
         f"deploying {endpoint.model} on {machine.machine_type} ({machine.accelerator_type.name}) in {region}",
     )
-    try:
-        pending = vertex.deploy(run.clients, region, request, f"deploy {endpoint.name} in {region}")
-    except GoogleApiError as error:
-        if error.status != "ALREADY_EXISTS":
-            raise
-        return None
-    run.state.save_operation(key, pending)
+    pending = vertex.deploy(run.clients, region, request, f"deploy {endpoint.name} in {region}")
+    if pending is not None:
+        run.state.save_operation(key, pending)
     return pending
 
 

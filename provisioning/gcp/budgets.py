@@ -24,15 +24,31 @@ def list_budgets(clients: Clients, account: str) -> list[dict[str, Any]]:
         params = {"pageToken": token}
 
 
-def create_budget(clients: Clients, account: str, budget: dict[str, Any]) -> dict[str, Any]:
-    created: dict[str, Any] = clients.rest(
-        "POST",
-        SERVICE,
-        f"/v1/{account}/budgets",
-        f"create budget {budget['displayName']!r} on {account}",
-        json=budget,
+def same_budget(found: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether `found` is the budget `wanted` describes: the same display name and project filter (budgets
+    carry no labels, and the API takes no request id)."""
+    return (
+        found.get("displayName") == wanted["displayName"]
+        and (found.get("budgetFilter") or {}).get("projects") == wanted["budgetFilter"]["projects"]
     )
-    return created
+
+
+def create_budget(clients: Clients, account: str, budget: dict[str, Any]) -> dict[str, Any]:
+    """Create `budget` once. The server picks a budget's id, so sending it again after a lost reply would
+    make a second one: after a failed attempt the budgets are listed first, and one `same_budget` as this
+    is the one that attempt made."""
+    found: list[dict[str, Any]] = []
+
+    def exists() -> bool:
+        found[:] = [b for b in list_budgets(clients, account) if same_budget(b, budget)]
+        return bool(found)
+
+    created: dict[str, Any] | None = clients.create(
+        lambda: clients.send_once("POST", SERVICE, f"/v1/{account}/budgets", json=budget),
+        exists,
+        f"create budget {budget['displayName']!r} on {account}",
+    )
+    return created if created is not None else found[0]
 
 
 def patch_budget(clients: Clients, name: str, budget: dict[str, Any], fields: list[str]) -> dict[str, Any]:

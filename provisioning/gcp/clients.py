@@ -88,17 +88,40 @@ class Clients:
         params: dict[str, str] | None = None,
         project: str | None = None,
     ) -> Any:
-        """A raw REST call; `path` starts with the API version (`/v1beta1/projects/...`). Returns JSON."""
+        """A raw REST call, retried (reads and idempotent writes: creates use `create`); `path` starts with
+        the API version (`/v1beta1/projects/...`). Returns JSON."""
+        return retry.call(
+            lambda: self.send_once(method, service, path, location=location, json=json, params=params),
+            what,
+            project=project,
+            policy=self.policy,
+        )
+
+    def send_once(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        location: str | None = None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        """One REST attempt (a 401 is tried once more with a fresh token: it was not served); raises what
+        failed, untranslated. The `send` of a `create`."""
         url = self.connection.base_url(service, location) + path
+        response = self._send(method, url, json, params, refresh=False)
+        if response.status_code == 401:
+            response = self._send(method, url, json, params, refresh=True)
+        response.raise_for_status()
+        return response.json() if response.content else {}
 
-        def once() -> Any:
-            response = self._send(method, url, json, params, refresh=False)
-            if response.status_code == 401:
-                response = self._send(method, url, json, params, refresh=True)
-            response.raise_for_status()
-            return response.json() if response.content else {}
-
-        return retry.call(once, what, project=project, policy=self.policy)
+    def create(
+        self, send: Callable[[], T], exists: Callable[[], bool], what: str, *, project: str | None = None
+    ) -> T | None:
+        """Every create goes through here: `retry.create_once` (read back before sending again; None when
+        the resource exists already)."""
+        return retry.create_once(send, exists, what, project=project, policy=self.policy)
 
     def get_or_none(
         self, service: str, path: str, what: str, *, location: str | None = None, project: str | None = None

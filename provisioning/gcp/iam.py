@@ -3,6 +3,7 @@ and providers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from provisioning.gcp.clients import Clients
@@ -27,16 +28,21 @@ def get_service_account(clients: Clients, project: str, account_id: str) -> dict
 
 def create_service_account(
     clients: Clients, project: str, account_id: str, display_name: str, description: str
-) -> dict[str, object]:
-    created: dict[str, object] = clients.rest(
-        "POST",
-        "iam",
-        f"/v1/projects/{project}/serviceAccounts",
+) -> dict[str, object] | None:
+    """The created account, or None when it exists already (ALREADY_EXISTS, or found after an attempt whose
+    reply was lost)."""
+    created: dict[str, object] | None = clients.create(
+        lambda: clients.send_once(
+            "POST",
+            "iam",
+            f"/v1/projects/{project}/serviceAccounts",
+            json={
+                "accountId": account_id,
+                "serviceAccount": {"displayName": display_name, "description": description},
+            },
+        ),
+        lambda: get_service_account(clients, project, account_id) is not None,
         f"create service account {account_id} in {project}",
-        json={
-            "accountId": account_id,
-            "serviceAccount": {"displayName": display_name, "description": description},
-        },
         project=project,
     )
     return created
@@ -53,17 +59,41 @@ def get_pool(clients: Clients, project: str, pool_id: str) -> dict[str, Any] | N
     return _get_or_none(clients, name, f"read workload identity pool {pool_id}", project)
 
 
-def create_pool(clients: Clients, project: str, pool_id: str, pool: dict[str, Any]) -> OperationRef:
-    op = clients.rest(
-        "POST",
-        "iam",
-        f"/v1/projects/{project}/locations/global/workloadIdentityPools",
-        f"create workload identity pool {pool_id} in {project}",
-        json=pool,
-        params={"workloadIdentityPoolId": pool_id},
+def _start_create(
+    clients: Clients,
+    project: str,
+    collection: str,
+    id_param: str,
+    resource_id: str,
+    body: dict[str, Any],
+    exists: Callable[[], bool],
+    what: str,
+) -> OperationRef | None:
+    """POST `body` to `collection` (a pool or provider list) under the id we choose; its operation, or None
+    when it exists already."""
+    op: dict[str, Any] | None = clients.create(
+        lambda: clients.send_once(
+            "POST", "iam", f"/v1/{collection}", json=body, params={id_param: resource_id}
+        ),
+        exists,
+        what,
         project=project,
     )
-    return OperationRef("iam", str(op["name"]), "v1")
+    return OperationRef("iam", str(op["name"]), "v1") if op is not None else None
+
+
+def create_pool(clients: Clients, project: str, pool_id: str, pool: dict[str, Any]) -> OperationRef | None:
+    """Start creating the pool; None when it exists already."""
+    return _start_create(
+        clients,
+        project,
+        f"projects/{project}/locations/global/workloadIdentityPools",
+        "workloadIdentityPoolId",
+        pool_id,
+        pool,
+        lambda: get_pool(clients, project, pool_id) is not None,
+        f"create workload identity pool {pool_id} in {project}",
+    )
 
 
 def get_provider(clients: Clients, project: str, pool_id: str, provider_id: str) -> dict[str, Any] | None:
@@ -73,17 +103,18 @@ def get_provider(clients: Clients, project: str, pool_id: str, provider_id: str)
 
 def create_provider(
     clients: Clients, project: str, pool_id: str, provider_id: str, provider: dict[str, Any]
-) -> OperationRef:
-    op = clients.rest(
-        "POST",
-        "iam",
-        f"/v1/projects/{project}/locations/global/workloadIdentityPools/{pool_id}/providers",
+) -> OperationRef | None:
+    """Start creating the provider; None when it exists already."""
+    return _start_create(
+        clients,
+        project,
+        f"projects/{project}/locations/global/workloadIdentityPools/{pool_id}/providers",
+        "workloadIdentityPoolProviderId",
+        provider_id,
+        provider,
+        lambda: get_provider(clients, project, pool_id, provider_id) is not None,
         f"create workload identity provider {pool_id}/{provider_id} in {project}",
-        json=provider,
-        params={"workloadIdentityPoolProviderId": provider_id},
-        project=project,
     )
-    return OperationRef("iam", str(op["name"]), "v1")
 
 
 def patch_provider(clients: Clients, name: str, provider: dict[str, Any], fields: list[str]) -> OperationRef:
@@ -101,7 +132,8 @@ def patch_provider(clients: Clients, name: str, provider: dict[str, Any], fields
 # -- a service account's own IAM policy (who may act as it) --------------------------------------------------
 def add_service_account_binding(clients: Clients, project: str, email: str, role: str, member: str) -> bool:
     """Grant `role` on the service account to `member` (read-modify-write with the etag, again from a fresh
-    read when a concurrent change made the etag stale); False when held."""
+    read when a concurrent change made the etag stale); False when held. A set whose reply was lost is read
+    back, not sent again (`Clients.create`)."""
     return rerun_on_concurrent_change(
         lambda: _add_account_binding_once(clients, project, email, role, member)
     )
@@ -109,24 +141,36 @@ def add_service_account_binding(clients: Clients, project: str, email: str, role
 
 def _add_account_binding_once(clients: Clients, project: str, email: str, role: str, member: str) -> bool:
     path = f"/v1/projects/{project}/serviceAccounts/{email}"
-    policy: dict[str, Any] = clients.rest(
-        "POST", "iam", f"{path}:getIamPolicy", f"read the IAM policy of {email}", json={}, project=project
+
+    def read() -> dict[str, Any]:
+        policy: dict[str, Any] = clients.rest(
+            "POST", "iam", f"{path}:getIamPolicy", f"read the IAM policy of {email}", json={}, project=project
+        )
+        return policy
+
+    def grant() -> bool:
+        policy = read()
+        if _holds(policy, role, member):
+            return False
+        bindings: list[dict[str, Any]] = policy.setdefault("bindings", [])
+        for binding in bindings:
+            if binding.get("role") == role and "condition" not in binding:
+                binding.setdefault("members", []).append(member)
+                break
+        else:
+            bindings.append({"role": role, "members": [member]})
+        clients.send_once("POST", "iam", f"{path}:setIamPolicy", json={"policy": policy})
+        return True
+
+    granted = clients.create(
+        grant, lambda: _holds(read(), role, member), f"grant {role} on {email} to {member}", project=project
     )
-    bindings: list[dict[str, Any]] = policy.setdefault("bindings", [])
-    for binding in bindings:
-        if binding.get("role") == role and "condition" not in binding:
-            if member in binding.get("members", []):
-                return False
-            binding.setdefault("members", []).append(member)
-            break
-    else:
-        bindings.append({"role": role, "members": [member]})
-    clients.rest(
-        "POST",
-        "iam",
-        f"{path}:setIamPolicy",
-        f"grant {role} on {email} to {member}",
-        json={"policy": policy},
-        project=project,
+    return granted is not False
+
+
+def _holds(policy: dict[str, Any], role: str, member: str) -> bool:
+    """Whether an unconditional binding of `role` lists `member`."""
+    return any(
+        b.get("role") == role and "condition" not in b and member in b.get("members", [])
+        for b in policy.get("bindings", [])
     )
-    return True

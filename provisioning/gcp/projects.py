@@ -55,16 +55,19 @@ def get_project(clients: Clients, project_id: str) -> ProjectInfo | None:
 
 def create_project(
     clients: Clients, project_id: str, parent: str | None, display_name: str | None, labels: dict[str, str]
-) -> OperationRef:
+) -> OperationRef | None:
+    """Start creating the project; None when the id exists already (an attempt whose reply was lost, an
+    earlier run, or someone else: the caller tells them apart by the labels)."""
     project = resourcemanager_v3.Project(
         project_id=project_id, parent=parent or "", display_name=display_name or project_id, labels=labels
     )
-    op = clients.call(
+    op = clients.create(
         lambda: clients.projects.create_project(project=project),
+        lambda: get_project(clients, project_id) is not None,
         f"create project {project_id}",
         project=project_id,
     )
-    return OperationRef.from_gapic(op, "cloudresourcemanager")
+    return OperationRef.from_gapic(op, "cloudresourcemanager") if op is not None else None
 
 
 def delete_project(clients: Clients, project_id: str) -> None:
@@ -90,24 +93,30 @@ def has_binding(policy: policy_pb2.Policy, role: str, member: str) -> bool:
 
 def add_binding(clients: Clients, project_id: str, role: str, member: str) -> bool:
     """Grant `role` to `member` (read-modify-write with the policy etag, again from a fresh read when a
-    concurrent change made the etag stale); False when already granted."""
+    concurrent change made the etag stale); False when already granted. A set whose reply was lost is read
+    back, not sent again (`Clients.create`)."""
     return rerun_on_concurrent_change(lambda: _add_binding_once(clients, project_id, role, member))
 
 
 def _add_binding_once(clients: Clients, project_id: str, role: str, member: str) -> bool:
-    policy = get_iam_policy(clients, project_id)
-    if has_binding(policy, role, member):
-        return False
-    for binding in policy.bindings:
-        if binding.role == role:
-            binding.members.append(member)
-            break
-    else:
-        policy.bindings.add(role=role, members=[member])
-    request = iam_policy_pb2.SetIamPolicyRequest(resource=f"projects/{project_id}", policy=policy)
-    clients.call(
-        lambda: clients.projects.set_iam_policy(request=request),
+    def grant() -> bool:
+        policy = get_iam_policy(clients, project_id)
+        if has_binding(policy, role, member):
+            return False
+        for binding in policy.bindings:
+            if binding.role == role:
+                binding.members.append(member)
+                break
+        else:
+            policy.bindings.add(role=role, members=[member])
+        request = iam_policy_pb2.SetIamPolicyRequest(resource=f"projects/{project_id}", policy=policy)
+        clients.projects.set_iam_policy(request=request)
+        return True
+
+    granted = clients.create(
+        grant,
+        lambda: has_binding(get_iam_policy(clients, project_id), role, member),
         f"grant {role} to {member} on {project_id}",
         project=project_id,
     )
-    return True
+    return granted is not False

@@ -3,6 +3,10 @@ The loop is tenacity's; this module says what is transient, how long to wait, an
 
 Transient = HTTP 429 / 503 / 502 / 504, status UNAVAILABLE or RESOURCE_EXHAUSTED-with-Retry-After, and
 connections that dropped without an answer. Everything else fails at once, translated by `errors.translate`.
+
+A dropped connection may have carried a request that took effect (the reply was lost, not the request), so
+`call` is for reads and idempotent writes only; every create goes through `create_once`, which reads back
+before it sends again.
 """
 
 from __future__ import annotations
@@ -157,3 +161,36 @@ def rerun_on_concurrent_change(
                 raise
             sleep(DEFAULT_POLICY.delay(attempt, None))
     raise AssertionError("unreachable")  # the last attempt returned or raised
+
+
+def create_once(
+    send: Callable[[], T],
+    exists: Callable[[], bool],
+    what: str,
+    *,
+    project: str | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T | None:
+    """The exactly-once rule for a create (or any write that must not take effect twice): `send` makes one
+    attempt and must not retry by itself; after an attempt that failed, `exists()` (a read, with its own
+    retries) is asked before sending again, because the failed attempt may have taken effect with only its
+    reply lost. Returns what `send` answered, or None when the resource exists already: `exists()` found it
+    after a failed attempt, or the create was answered ALREADY_EXISTS (the caller reads it and decides
+    whether it is ours). Creates whose id the server picks depend on `exists()`; for the others it saves a
+    create answered ALREADY_EXISTS."""
+    unsure = False
+
+    def attempt() -> T | None:
+        nonlocal unsure
+        if unsure and exists():
+            return None
+        unsure = True
+        return send()
+
+    try:
+        return call(attempt, what, project=project, policy=policy, sleep=sleep)
+    except GoogleApiError as error:
+        if error.status == "ALREADY_EXISTS":
+            return None
+        raise

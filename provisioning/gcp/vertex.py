@@ -117,10 +117,20 @@ def set_endpoint_labels(clients: Clients, endpoint: EndpointInfo, labels: dict[s
 
 def deploy(
     clients: Clients, location: str, request: aiplatform_v1beta1.DeployRequest, what: str
-) -> OperationRef:
-    """Model Garden `:deploy` (v1beta1): one call creates the endpoint, the model and the deployment."""
-    op = clients.call(lambda: clients.model_garden(location).deploy(request=request), what)
-    return OperationRef.from_gapic(op, "aiplatform", "v1beta1")
+) -> OperationRef | None:
+    """Model Garden `:deploy` (v1beta1): one call creates the endpoint, the model and the deployment. The
+    request must choose the endpoint's id (`endpoint_user_id`): that is how an attempt whose reply was lost
+    is found again (the deploy takes no request id). None when that endpoint exists already."""
+    endpoint_id = request.endpoint_config.endpoint_user_id
+    if not endpoint_id:
+        raise ValueError("a Model Garden deploy needs endpoint_config.endpoint_user_id (exactly once)")
+    name = f"{request.destination}/endpoints/{endpoint_id}"
+    op = clients.create(
+        lambda: clients.model_garden(location).deploy(request=request),
+        lambda: get_endpoint(clients, name) is not None,
+        what,
+    )
+    return OperationRef.from_gapic(op, "aiplatform", "v1beta1") if op is not None else None
 
 
 def undeploy_model(clients: Clients, endpoint: EndpointInfo, deployed_model_id: str) -> OperationRef:

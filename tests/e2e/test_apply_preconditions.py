@@ -49,7 +49,7 @@ def test_apply_with_nothing_listening_at_the_endpoint_fails_in_seconds(tmp_path:
             "PATH": "/usr/bin:/bin",
             "PROVISION_API_ENDPOINT": address,
             "CLOUDSDK_AUTH_ACCESS_TOKEN": "fake",
-            "HF_TOKEN": "hf_fake",
+            "HF_TOKEN": "hf_fake_token_for_tests",
             "COLUMNS": "200",
         },
         timeout=60,
