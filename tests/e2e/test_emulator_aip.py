@@ -37,9 +37,9 @@ def assert_invalid_argument(reply: Any, field: str) -> None:
     assert error["details"][0]["fieldViolations"][0]["field"] == field
 
 
-def wait_done(emulator: Any, operation: dict[str, Any]) -> dict[str, Any]:
+def wait_done(emulator: Any, operation: dict[str, Any], version: str = "v1") -> dict[str, Any]:
     for _ in range(400):
-        current = ok(rest(emulator, "GET", f"/v1/{operation['name']}"))
+        current = ok(rest(emulator, "GET", f"/{version}/{operation['name']}"))
         if current["done"]:
             return current
         time.sleep(0.01)
@@ -138,3 +138,17 @@ def test_a_maas_publisher_model_omits_empty_supported_actions(emulator_env: Any)
     maas = ok(rest(emulator_env, "GET", "/v1beta1/publishers/openai/models/gpt-oss-20b-maas"))
     assert "supportedActions" not in maas
     assert maas["name"] == "publishers/openai/models/gpt-oss-20b-maas"
+
+
+def test_patch_project_changes_only_the_masked_fields_per_aip_134(emulator_env: Any) -> None:
+    """Resource Manager: the mask names what changes; without one, what the body sets (the implied mask)."""
+    seed_project(emulator_env)
+    url = f"/v3/projects/{PROJECT}"
+    body = {"displayName": "renamed", "labels": {"team": "ml"}}
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, body, updateMask="labels")), "v3")
+    project = ok(rest(emulator_env, "GET", url))
+    assert project["labels"] == {"team": "ml"} and project.get("displayName") != "renamed"
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, {"displayName": "renamed"})), "v3")
+    project = ok(rest(emulator_env, "GET", url))
+    assert (project["displayName"], project["labels"]) == ("renamed", {"team": "ml"})
+    assert_invalid_argument(rest(emulator_env, "PATCH", url, body, updateMask="projectId"), "update_mask")
