@@ -4,7 +4,7 @@
     .venv/bin/python -m bench bench_reliability
 
 Each run resets the emulator and injects, on every Google route (not the chat route), about 5% dropped
-connections, 10% 429 and 10% 503 (tests/reliability/support.py `fault_rules`, a distinct seed per run), then
+connections, 10% 429 and 10% 503 (emulator/testing.py `fault_rules`, a distinct seed per run), then
 applies in-process and counts what exists: converged = apply succeeded with exactly one project, one endpoint
 and one deployed model per spec endpoint and no orphan model; duplicates = resources beyond those. Then
 `provision smoke` runs in-process on the outputs that apply wrote, with 5% of chat calls answering 429 (as
@@ -20,14 +20,27 @@ import tempfile
 from pathlib import Path
 
 from bench.figures import Figure
-from emulator.testing import EmulatorProcess
+from emulator.testing import CHAT_ROUTE, EmulatorProcess, World, fault_rules
 from provisioning.engine.apply import apply_spec
 from provisioning.engine.events import QuietReporter
 from provisioning.errors import ProvisionError
 from provisioning.gcp.connection import Connection
 from provisioning.smoke import SmokeRun, run_smoke, targets_from_outputs
-from provisioning.spec import load_spec
-from tests.reliability.support import CHAT_ROUTE, DEV_YAML, HF_TOKEN_ENV, PROJECT, World, fault_rules
+from provisioning.spec import EnvironmentSpec, load_spec
+
+DEV_YAML = Path(__file__).resolve().parents[1] / "examples" / "dev.yaml"
+
+
+def spec_world(url: str, spec: EnvironmentSpec) -> World:
+    """The emulator's world as the spec's project sees it."""
+    project = spec.project
+    return World(
+        url,
+        project=project.id,
+        region=spec.region,
+        parent=project.parent or "",
+        billing_account=project.billing_account or "",
+    )
 
 
 def extra_resources(world: World, endpoint_names: list[str]) -> int:
@@ -78,11 +91,11 @@ def one_run(
     faults = sum(1 for r in emulator.requests() if r["status"] in (0, 429, 503))
     emulator.set_faults([])
     names = [e.name for e in spec.endpoints]
-    with World(emulator.url) as world:
+    with spec_world(emulator.url, spec) as world:
         duplicates = extra_resources(world, names)
         endpoints = world.endpoints()
         exact = (
-            [p["projectId"] for p in world.projects()] == [PROJECT]
+            [p["projectId"] for p in world.projects()] == [spec.project.id]
             and sorted(e["displayName"] for e in endpoints) == sorted(names)
             and duplicates == 0
         )
@@ -94,7 +107,9 @@ def main(argv: list[str] | None = None) -> list[Figure]:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--lro-scale", type=float, default=0.001)
     args = parser.parse_args(argv if argv is not None else [])
-    os.environ.setdefault(HF_TOKEN_ENV, "hf_bench_fake_token")
+    for endpoint in load_spec(DEV_YAML).endpoints:
+        if endpoint.hf_token_env:
+            os.environ.setdefault(endpoint.hf_token_env, "hf_bench_fake_token")
     os.environ["CLOUDSDK_AUTH_ACCESS_TOKEN"] = "bench-reliability-token"
     converged = duplicates = faults = smoked = 0
     with EmulatorProcess.start() as emulator, tempfile.TemporaryDirectory() as tmp:

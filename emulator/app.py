@@ -2,7 +2,7 @@
 
 How a service plugs in (Vertex control plane, chat routes, the core services here): put a package under
 `emulator/services/<name>/` (or `emulator/chat/`) whose `__init__` defines `register(routes: RouteTable)`;
-`emulator.routing.discover_registrars()` imports it by itself. See `emulator/routing.py` for templates,
+`discover_registrars()` imports it by itself. See `emulator/routing.py` for templates,
 handlers, `body_schema`.
 
 Every non-admin request goes through, in order: fault rules (429 / 503 / drop / slow; a rule's `method`
@@ -23,14 +23,18 @@ the contract tests.
 from __future__ import annotations
 
 import asyncio
+import importlib
+import importlib.util
 import inspect
 import json
+import pkgutil
 import socket
 import struct
 import sys
 import time
 import traceback
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from functools import cache
 from typing import Any
 
 from starlette.requests import Request
@@ -40,11 +44,38 @@ from starlette.types import Message, Receive, Scope, Send
 from emulator import discovery, errors
 from emulator.admin import admin_router
 from emulator.errors import ApiError
-from emulator.routing import ApiRequest, Route, RouteTable, build_routes, is_mutating
+from emulator.routing import ApiRequest, Route, RouteTable, is_mutating
 from emulator.state import EmulatorState
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+Registrar = Callable[[RouteTable], None]
+
+
+@cache
+def discover_registrars() -> tuple[Registrar, ...]:
+    """`register` of every `emulator.services.*` package, then of `emulator.chat` when it exists. Importing
+    them also registers their operation finishers, seed sections and settings."""
+    services = importlib.import_module("emulator.services")
+    names = [f"emulator.services.{info.name}" for info in pkgutil.iter_modules(services.__path__)]
+    if importlib.util.find_spec("emulator.chat") is not None:
+        names.append("emulator.chat")
+    registrars: list[Registrar] = []
+    for name in sorted(names):
+        register = getattr(importlib.import_module(name), "register", None)
+        if register is not None:
+            registrars.append(register)
+    return tuple(registrars)
+
+
+def build_routes() -> RouteTable:
+    """The routes of every service package."""
+    table = RouteTable()
+    for register in discover_registrars():
+        register(table)
+    return table
 
 
 class EmulatorApp:

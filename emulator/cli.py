@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-from emulator.app import EmulatorApp
+from emulator.app import EmulatorApp, discover_registrars
 from emulator.seed import DEFAULT_SEED, load_seed, reset
 from emulator.state import EmulatorState
 from emulator.store import Store
@@ -23,6 +23,7 @@ from emulator.store import Store
 
 def build_state(state_file: str | None, seed_file: str | None, settings: dict[str, Any]) -> EmulatorState:
     """Open the store; a fresh store gets the seed, a state file that already holds a world keeps it."""
+    discover_registrars()  # the services' seed sections, operation finishers and settings
     seed = load_seed(seed_file or DEFAULT_SEED)
     store = Store(state_file)
     state = EmulatorState(store, [seed], settings)

@@ -25,7 +25,6 @@ from typing import Any
 import yaml
 
 from emulator.errors import invalid_argument
-from emulator.routing import discover_registrars
 from emulator.state import EmulatorState
 
 DEFAULT_SEED = Path(__file__).parent / "data" / "default_seed.yaml"
@@ -70,8 +69,11 @@ def check_seed(document: Any) -> None:
 
 
 def apply_seed(state: EmulatorState, document: Any) -> dict[str, int]:
-    """Store a seed's documents; returns the count per section. Bad seeds → 400 INVALID_ARGUMENT."""
-    discover_registrars()  # imports the services, which register their section appliers
+    """Store a seed's documents; returns the count per section. Bad seeds → 400 INVALID_ARGUMENT. The
+    services register their section appliers on import (`emulator.app.discover_registrars`), so import them
+    first: a seed applied without them would skip their rules."""
+    if not _APPLIERS:
+        raise RuntimeError("no seed section appliers: import the services first (emulator.app)")
 
     try:
         check_seed(document)

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
+
+from emulator.testing import World
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_YAML = REPO / "examples" / "dev.yaml"
@@ -49,41 +50,16 @@ def json_events(stdout: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith('{"event"')]
 
 
-class World:
-    """What exists in the emulator, read over its public REST API (as a user with a token would)."""
-
-    def __init__(self, url: str, token: str = "reliability-observer") -> None:
-        self.client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-    def __enter__(self) -> World:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.client.close()
-
-    def _get(self, path: str, **params: str) -> dict[str, Any]:
-        response = self.client.get(path, params=params)
-        response.raise_for_status()
-        body: dict[str, Any] = response.json()
-        return body
-
-    def projects(self, parent: str = DEV["project"]["parent"]) -> list[dict[str, Any]]:
-        return list(self._get("/v3/projects", parent=parent).get("projects", []))
-
-    def endpoints(self, project: str = PROJECT, region: str = REGION) -> list[dict[str, Any]]:
-        return list(self._get(f"/v1/projects/{project}/locations/{region}/endpoints").get("endpoints", []))
-
-    def models(self, project: str = PROJECT, region: str = REGION) -> list[dict[str, Any]]:
-        return list(self._get(f"/v1/projects/{project}/locations/{region}/models").get("models", []))
-
-    def budgets(self, account: str = DEV["project"]["billing_account"]) -> list[dict[str, Any]]:
-        return list(self._get(f"/v1/billingAccounts/{account}/budgets").get("budgets", []))
-
-    def iam_policy(self, project: str = PROJECT) -> dict[str, Any]:
-        response = self.client.post(f"/v3/projects/{project}:getIamPolicy", json={})
-        response.raise_for_status()
-        policy: dict[str, Any] = response.json()
-        return policy
+def dev_world(url: str) -> World:
+    """The emulator's world as examples/dev.yaml's project sees it."""
+    project = DEV["project"]
+    return World(
+        url,
+        project=PROJECT,
+        region=REGION,
+        parent=project["parent"],
+        billing_account=project["billing_account"],
+    )
 
 
 def assert_one_of_each(world: World, endpoint_names: list[str]) -> None:
@@ -95,21 +71,6 @@ def assert_one_of_each(world: World, endpoint_names: list[str]) -> None:
     assert len(deployed) == len(endpoint_names), endpoints
     models = [m["name"].rsplit("/", 1)[-1] for m in world.models()]
     assert sorted(models) == sorted(deployed), f"orphan or missing models: {models} vs deployed {deployed}"
-
-
-# Google routes (every API version the clients use), but not the admin API and not the chat route.
-GOOGLE_ROUTES = r"^/(v1|v1beta1|v3|ui)/(?!.*/chat/completions$)"
-CHAT_ROUTE = r"/chat/completions$"
-
-
-def fault_rules(seed: int) -> list[dict[str, Any]]:
-    """About 5% of Google calls dropped mid-reply, then about 10% answered 429 and 10% 503 (each rule has
-    its own seeded generator; the first matching rule that fires wins)."""
-    return [
-        {"route": GOOGLE_ROUTES, "kind": "drop", "fraction": 0.05, "seed": seed},
-        {"route": GOOGLE_ROUTES, "kind": "429", "fraction": 0.105, "seed": seed + 1},
-        {"route": GOOGLE_ROUTES, "kind": "503", "fraction": 0.118, "seed": seed + 2},
-    ]
 
 
 def apply_env(**extra: str) -> dict[str, str]:

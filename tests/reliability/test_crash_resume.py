@@ -20,10 +20,10 @@ from provisioning.outputs import read_outputs
 from tests.reliability.support import (
     DEV,
     PROJECT,
-    World,
     apply_env,
     apply_until,
     assert_one_of_each,
+    dev_world,
     json_events,
     run_cli,
     write_dev_spec,
@@ -85,7 +85,7 @@ def test_apply_killed_then_resumed_converges_without_duplicates(
     resumed = run_cli("apply", "--spec", str(spec), "--json", cwd=tmp_path, env=env)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-2000:]
     assert any(e["event"] == "step_done" and e["step"] == "outputs" for e in json_events(resumed.stdout))
-    with World(emulator_env.url) as world:
+    with dev_world(emulator_env.url) as world:
         assert_one_of_each(world, [e["name"] for e in DEV["endpoints"]])
         budgets = [b for b in world.budgets() if PROJECT in b["displayName"]]
         assert len(budgets) == 1, budgets

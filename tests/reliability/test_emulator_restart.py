@@ -14,9 +14,9 @@ import pytest
 from emulator.testing import EmulatorProcess
 from tests.reliability.support import (
     DEV,
-    World,
     apply_env,
     assert_one_of_each,
+    dev_world,
     run_cli,
     start_apply,
     write_dev_spec,
@@ -53,7 +53,7 @@ def test_emulator_restart_during_deploy_converges(tmp_path: Path) -> None:
         if code != 0:  # the outage outlasted the retries: a re-run must pick the saved operation up
             rerun = run_cli("apply", "--spec", str(spec), "--json", cwd=tmp_path, env=env)
             assert rerun.returncode == 0, rerun.stdout[-3000:] + rerun.stderr[-2000:]
-        with World(second.url if second else first.url) as world:
+        with dev_world(second.url if second else first.url) as world:
             assert_one_of_each(world, [e["name"] for e in DEV["endpoints"]])
     finally:
         first.stop()

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import EmulatorProcess
+from emulator.testing import CHAT_ROUTE, EmulatorProcess, fault_rules
 from tests.reliability.support import (
-    CHAT_ROUTE,
     DEV,
     PROJECT,
-    World,
     apply_env,
     assert_one_of_each,
-    fault_rules,
+    dev_world,
     run_cli,
     write_dev_spec,
 )
@@ -37,7 +35,7 @@ def test_apply_converges_under_faults_then_smoke_passes(
     log = emulator_env.requests()
     assert any(r["status"] in (0, 429, 503) for r in log), "no fault fired: this run proved nothing"
     emulator_env.set_faults([{"route": CHAT_ROUTE, "kind": "429", "fraction": 0.05, "seed": seed}])
-    with World(emulator_env.url) as world:
+    with dev_world(emulator_env.url) as world:
         assert_one_of_each(world, [e["name"] for e in DEV["endpoints"]])
     outputs = tmp_path / ".provision" / f"{PROJECT}.outputs.json"
     smoke = run_cli("smoke", "--outputs", str(outputs), "--max-retries", "4", cwd=tmp_path)

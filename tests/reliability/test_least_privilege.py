@@ -11,7 +11,7 @@ from emulator.testing import EmulatorProcess
 from infra.graph import resource_graph
 from infra.policy import SA_KEY, WIF_PROVIDER, check
 from provisioning.spec import parse_spec
-from tests.reliability.support import DEV, PROJECT, World, apply_env, dev_spec, run_cli, write_dev_spec
+from tests.reliability.support import DEV, PROJECT, apply_env, dev_spec, dev_world, run_cli, write_dev_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def test_caller_has_only_vertex_user_and_no_key_exists(emulator_env: EmulatorPro
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
 
-    with World(emulator_env.url) as world:
+    with dev_world(emulator_env.url) as world:
         bindings = world.iam_policy().get("bindings", [])
     roles = sorted(b["role"] for b in bindings if CALLER in b.get("members", []))
     assert roles == ["roles/aiplatform.user"], bindings

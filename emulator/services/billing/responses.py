@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import errors
+from emulator import errors, paging
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.billing import models
 
 
 def list_accounts(request: ApiRequest) -> dict[str, Any]:
-    return {"billingAccounts": models.list_accounts(request.state)}
+    """AIP-158 paging (page size at most 100, the default)."""
+    accounts = models.list_accounts(request.state)
+    items, token = paging.page(
+        accounts, request.query, query=request.param("filter") or "", default=100, maximum=100
+    )
+    return paging.reply("billingAccounts", items, token)
 
 
 def get_account(request: ApiRequest) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import re
 import uuid
 from typing import Any
 
-from emulator import errors
+from emulator import errors, update_mask
 from emulator.services.billing.models import ACCOUNTS, get_account
 from emulator.services.resourcemanager.models import etag_of
 from emulator.state import EmulatorState
@@ -81,7 +81,7 @@ def list_budgets(state: EmulatorState, account: str) -> list[dict[str, Any]]:
 
 def patch(state: EmulatorState, name: str, body: dict[str, Any], mask: str) -> dict[str, Any]:
     """Replace the fields in `updateMask` (top-level or dotted); without a mask, the fields the body sets."""
-    paths = [p.strip() for p in mask.split(",") if p.strip()] or [k for k in UPDATABLE if k in body]
+    paths = update_mask.paths(mask) or [k for k in UPDATABLE if k in body]
     with state.store.transaction():
         budget = get(state, name)
         if body.get("etag") and body["etag"] != budget["etag"]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator import paging
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.billingbudgets import models
 
@@ -21,7 +22,9 @@ def create(request: ApiRequest) -> dict[str, Any]:
 
 
 def list_budgets(request: ApiRequest) -> dict[str, Any]:
-    return {"budgets": models.list_budgets(request.state, _account(request))}
+    account = _account(request)
+    items, token = paging.page(models.list_budgets(request.state, account), request.query, query=account)
+    return paging.reply("budgets", items, token)
 
 
 def get(request: ApiRequest) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import re
 import secrets
 from typing import Any
 
-from emulator import errors
+from emulator import errors, update_mask
 from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.iam import models as accounts
@@ -137,7 +137,7 @@ def get_provider(request: ApiRequest) -> dict[str, Any]:
 def patch_provider(request: ApiRequest) -> Any:
     """Replaces the fields in `updateMask` (required); an operation, finished like a create."""
     name = _provider_name(request)
-    paths = [p.strip().split(".")[0] for p in (request.param("updateMask") or "").split(",") if p.strip()]
+    paths = [path.split(".")[0] for path in update_mask.paths(request.param("updateMask") or "")]
     if not paths:
         raise errors.invalid_argument("update_mask is required.", "update_mask")
     with request.state.store.transaction():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator import paging
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.iam import federation, models
 
@@ -17,7 +18,11 @@ def get(request: ApiRequest) -> dict[str, Any]:
 
 
 def list_accounts(request: ApiRequest) -> dict[str, Any]:
-    return {"accounts": models.list_accounts(request.state, request.params["project"])}
+    """AIP-158 paging (default 20, at most 100, as IAM documents)."""
+    project = request.params["project"]
+    accounts = models.list_accounts(request.state, project)
+    items, token = paging.page(accounts, request.query, query=project, default=20, maximum=100)
+    return paging.reply("accounts", items, token)
 
 
 def register(routes: RouteTable) -> None:

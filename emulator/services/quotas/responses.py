@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from emulator import errors
+from emulator import errors, paging
 from emulator.operations import timestamp
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.quotas import models
@@ -38,7 +38,9 @@ def list_quota_infos(request: ApiRequest) -> dict[str, Any]:
         for quota in quotas
         if quota.get("service") == request.params["service"]
     ]
-    return {"quotaInfos": infos}
+    scope = f"{request.params['project']}|{request.params['service']}"
+    items, token = paging.page(infos, request.query, query=scope)
+    return paging.reply("quotaInfos", items, token)
 
 
 def list_time_series(request: ApiRequest) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from emulator.errors import ApiError
 from emulator.operations import crm_operation_name, finisher, timestamp
 from emulator.seed import seed_section
 from emulator.state import EmulatorState, register_setting
+from emulator.update_mask import mask_keys
 
 PROJECTS = "projects"
 NUMBERS = "project_numbers"  # number → project id
@@ -214,18 +215,14 @@ def update_project(
     state: EmulatorState, id_or_number: str, body: dict[str, Any], mask: str
 ) -> dict[str, Any]:
     """PATCH with an updateMask over displayName and labels (the mutable fields); returns the operation."""
-    fields = [field for field in mask.split(",") if field] or [
-        key for key in ("displayName", "labels") if key in body
-    ]
+    fields = mask_keys(mask, {"display_name": "displayName", "labels": "labels"}, body)
     with state.store.transaction():
         project = require_project(state, id_or_number)
         for field in fields:
-            if field in ("displayName", "display_name"):
+            if field == "displayName":
                 project["displayName"] = body.get("displayName", "")
-            elif field == "labels":
-                project["labels"] = _check_labels(body.get("labels", {}))
             else:
-                raise errors.invalid_argument(f"Field '{field}' cannot be updated.", "update_mask")
+                project["labels"] = _check_labels(body.get("labels", {}))
         now = timestamp(state.now())
         return _save_changed(state, project, now, "project.update", "UpdateProjectMetadata", base_seconds=1.0)
 

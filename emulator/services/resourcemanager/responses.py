@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import errors
+from emulator import errors, paging
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.resourcemanager import models
 
@@ -32,7 +32,9 @@ def update_project(request: ApiRequest) -> dict[str, Any]:
 
 
 def search_projects(request: ApiRequest) -> dict[str, Any]:
-    return {"projects": models.search_projects(request.state, request.param("query") or "")}
+    query = request.param("query") or ""
+    items, token = paging.page(models.search_projects(request.state, query), request.query, query=query)
+    return paging.reply("projects", items, token)
 
 
 def list_projects(request: ApiRequest) -> dict[str, Any]:
@@ -40,7 +42,8 @@ def list_projects(request: ApiRequest) -> dict[str, Any]:
     if not parent:
         raise errors.invalid_argument("parent is required, e.g. organizations/123", "parent")
     query = f"parent:{parent}" + ("" if request.param("showDeleted") == "true" else " state:ACTIVE")
-    return {"projects": models.search_projects(request.state, query)}
+    items, token = paging.page(models.search_projects(request.state, query), request.query, query=query)
+    return paging.reply("projects", items, token)
 
 
 def get_operation(request: ApiRequest) -> dict[str, Any]:

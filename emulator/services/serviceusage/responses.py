@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import errors
+from emulator import errors, paging
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.serviceusage import models
 
@@ -16,19 +16,13 @@ def get_service(request: ApiRequest) -> dict[str, Any]:
 
 
 def list_services(request: ApiRequest) -> dict[str, Any]:
-    services = models.list_services(request.state, request.params["project"], request.param("filter") or "")
-    try:
-        size = int(request.param("pageSize") or 50)
-        start = int(request.param("pageToken") or 0)
-    except ValueError:
-        raise errors.invalid_argument(
-            "pageSize and pageToken must be numbers from this API.", "page_token"
-        ) from None
-    size = min(max(size, 1), 200)
-    reply: dict[str, Any] = {"services": services[start : start + size]}
-    if start + size < len(services):
-        reply["nextPageToken"] = str(start + size)
-    return reply
+    """AIP-158 paging (default 50, at most 200, as Service Usage documents); filter state:ENABLED|DISABLED."""
+    project, filter_text = request.params["project"], request.param("filter") or ""
+    services = models.list_services(request.state, project, filter_text)
+    items, token = paging.page(
+        services, request.query, query=f"{project}|{filter_text}", default=50, maximum=200
+    )
+    return paging.reply("services", items, token)
 
 
 def enable_service(request: ApiRequest) -> dict[str, Any]:

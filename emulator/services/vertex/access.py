@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from emulator import guards
+from emulator.services import guards
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState

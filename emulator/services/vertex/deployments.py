@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emulator import guards
 from emulator.errors import ApiError, failed_precondition, invalid_argument
+from emulator.services import guards
 from emulator.services.vertex import capacity
 from emulator.services.vertex.catalog import MachineSpec, machines
 from emulator.services.vertex.place import Place, new_id, now

@@ -1,6 +1,7 @@
-"""The checks other emulated APIs call before acting (plain functions over `EmulatorState`):
+"""The checks one emulated API calls on the others before acting (plain functions over `EmulatorState`;
+they live with the services they read, below the ones that call them):
 
-    from emulator import guards
+    from emulator.services import guards
     project = guards.require_project(state, "acme-dev")          # by id or number; 403 CONSUMER_INVALID
     guards.find_project(state, "123")                            # or None
     guards.project_number(project)                               # "100000000001"
