@@ -25,7 +25,8 @@ from provisioning.engine import budget, federation, serving
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
-from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
+from provisioning.engine.locking import LockOptions
+from provisioning.engine.state import DEFAULT_DIR, StateFile, locked_state
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
 from provisioning.gcp import billing, iam, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
@@ -47,7 +48,7 @@ class ApplyResult:
     project: str
     dag: DagResult
     outputs_path: Path | None = None
-    state_path: Path | None = None
+    state_location: str = ""
     summaries: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -371,21 +372,22 @@ def apply_spec(
     outputs_path: str | os.PathLike[str] | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
     clients: Clients | None = None,
+    lock: LockOptions = LockOptions(),
 ) -> ApplyResult:
-    """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
+    """Apply one environment, holding its lock. Raises BadInputError before any API call when local inputs
+    are wrong. `state_path`: a file or gs://BUCKET/PREFIX (default: the spec's `state:`, else local)."""
     tokens = preflight(spec)
     register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
-    state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
-    state = StateFile(state_file, spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)
-    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, tokens)
     try:
-        result = run_dag(run.steps(), reporter)
+        with locked_state(spec, state_path, connection, lock) as state:
+            run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, tokens)
+            result = run_dag(run.steps(), reporter)
     finally:
         if own_clients:
             clients.close()
     return ApplyResult(
-        spec.project.id, result, outputs_file if result.ok else None, state_file, dict(result.summaries)
+        spec.project.id, result, outputs_file if result.ok else None, state.location, dict(result.summaries)
     )
