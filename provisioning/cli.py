@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,6 +16,10 @@ from provisioning import __version__
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection, resolve_api_endpoint
 from provisioning.spec import load_spec
+
+if TYPE_CHECKING:
+    from provisioning.engine.events import Reporter
+    from provisioning.engine.locking import LockOptions
 
 app = typer.Typer(
     name="provision",
@@ -309,11 +313,17 @@ ShardOption = Annotated[
 ]
 
 
-def _lock_options(reporter: object, json_output: bool, timeout: float | None, ttl: float | None):  # type: ignore[no-untyped-def]
+def _lock_options(
+    reporter: Reporter, json_output: bool, timeout: float | None, ttl: float | None
+) -> LockOptions:
+    """`--lock-timeout` / `--lock-ttl` checked (exit 2), and the "waiting for the lock" line."""
     from provisioning.engine.lock_wait import lock_options
     from provisioning.engine.locking import check_lock_options
 
-    return lock_options(reporter, *check_lock_options(timeout, ttl), live=not json_output)  # type: ignore[arg-type]
+    timeout_s, ttl_s = check_lock_options(timeout, ttl)
+    return lock_options(
+        reporter, timeout_s, ttl_s, live=not json_output, echo=None if json_output else err_console
+    )
 
 
 @app.command()

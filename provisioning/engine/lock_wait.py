@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+from rich.console import Console
+
 from provisioning.engine.events import Reporter
 from provisioning.engine.locking import Held, LockOptions
 from provisioning.errors import ProvisionError
@@ -14,9 +16,10 @@ STEP = "lock"
 
 
 class LockWaitDisplay:
-    def __init__(self, reporter: Reporter, live: bool = True) -> None:
+    def __init__(self, reporter: Reporter, live: bool = True, echo: Console | None = None) -> None:
         self.reporter = reporter
         self.live = live  # update the line on every attempt (a terminal) or once per holder (JSON)
+        self.echo = echo if echo is not None and not echo.is_terminal else None  # CI logs: a plain line
         self._shown = ""
         self._started: float | None = None
 
@@ -24,9 +27,11 @@ class LockWaitDisplay:
         if self._started is None:
             self._started = time.monotonic() - waited_s
             self.reporter.step_started(STEP)
+        line = f"waiting for the lock held by {held.describe()}"
         if self.live or held.describe() != self._shown:
-            suffix = f" ({waited_s:.0f}s)" if self.live else ""
-            self.reporter.note(STEP, f"waiting for the lock held by {held.describe()}{suffix}")
+            self.reporter.note(STEP, line + (f" ({waited_s:.0f}s)" if self.live else ""))
+        if self.echo is not None and held.describe() != self._shown:
+            self.echo.print(line, soft_wrap=True, highlight=False)
         self._shown = held.describe()
 
     def acquired(self) -> None:
@@ -47,9 +52,15 @@ class LockWaitDisplay:
 
 
 def lock_options(
-    reporter: Reporter, timeout_s: float, ttl_s: float, *, live: bool = True, command: str = ""
+    reporter: Reporter,
+    timeout_s: float,
+    ttl_s: float,
+    *,
+    live: bool = True,
+    echo: Console | None = None,
+    command: str = "",
 ) -> LockOptions:
-    display = LockWaitDisplay(reporter, live)
+    display = LockWaitDisplay(reporter, live, echo)
     return LockOptions(
         timeout_s, ttl_s, command, on_wait=display.waiting, on_acquired=display.acquired, on_lost=display.lost
     )
