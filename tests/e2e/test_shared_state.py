@@ -262,3 +262,25 @@ def test_a_missing_bucket_is_refused_with_nothing_mutated(
     assert mutating(engine_env) == []
     assert fake_gcs.writes()[writes_before:] == []
     assert not (tmp_path / ".provision").exists()
+
+
+FLEET = EXAMPLES / "fleet"
+
+
+def test_fleet_list_and_shards_split_a_folder_with_shared_state(
+    engine_env: EmulatorProcess, gcs_state: str, fake_gcs: FakeGcs
+) -> None:
+    listed = provision("fleet", "list", "--spec", str(FLEET), "--json")
+    assert listed.exit_code == 0, listed.output
+    matrix = json.loads(listed.stdout)
+    assert [row["project"] for row in matrix] == ["alpha-genai-dev", "beta-genai-dev", "gamma-genai-dev"]
+    assert all(Path(row["spec"]).is_file() for row in matrix)
+    bad = provision("apply", "--spec", str(FLEET), "--shard", "3/2")
+    assert bad.exit_code == 2 and "K/N" in bad.output and engine_env.requests() == []
+    for shard in ("1/2", "2/2"):
+        result = provision("apply", "--spec", str(FLEET), "--shard", shard, "--state", gcs_state, "--json")
+        assert result.exit_code == 0, result.output
+        applied = {e["project"] for e in json.loads(result.stdout.splitlines()[-1])["environments"]}
+        assert applied == ({"alpha-genai-dev", "gamma-genai-dev"} if shard == "1/2" else {"beta-genai-dev"})
+    saved = sorted(n for n in fake_gcs.objects(bucket_of(gcs_state)) if n.endswith(".state.json"))
+    assert saved == [f"envs/{row['project']}.state.json" for row in matrix]
