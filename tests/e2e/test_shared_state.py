@@ -142,9 +142,15 @@ def wait_for_object(fake: FakeGcs, bucket: str, name: str, timeout: float = 60) 
 
 
 def kill_while_holding_the_lock(
-    emulator: EmulatorProcess, fake: FakeGcs, state: str, cwd: Path, ttl: str
-) -> dict[str, str]:
-    """Start an apply with slow deploys, SIGKILL it once it holds the lock and deploys; its lock record."""
+    emulator: EmulatorProcess,
+    fake: FakeGcs,
+    state: str,
+    cwd: Path,
+    ttl: str,
+    sig: signal.Signals = signal.SIGKILL,
+) -> tuple[dict[str, str], int, str]:
+    """Start an apply with slow deploys, signal it once it holds the lock and deploys; its lock record,
+    exit code and stderr."""
     emulator.configure(lro_scale=0.05)  # the 25-minute deploy takes 75 s
     holder = provision_process(cwd, "apply", "--spec", str(DEV), "--state", state, "--lock-ttl", ttl)
     bucket = bucket_of(state)
@@ -153,16 +159,17 @@ def kill_while_holding_the_lock(
     while "endpoint:llama-8b-vllm" not in str(fake.objects(bucket).get(f"envs/{PROJECT}.state.json", b"")):
         assert time.monotonic() < deadline and holder.poll() is None, "the holder never started its deploy"
         time.sleep(0.1)
-    holder.send_signal(signal.SIGKILL)
-    holder.communicate(timeout=30)
+    record = dict(json.loads(fake.objects(bucket)[f"envs/{PROJECT}.lock"]))
+    holder.send_signal(sig)
+    _, err = holder.communicate(timeout=30)
     emulator.configure(lro_scale=0.0005)
-    return dict(json.loads(fake.objects(bucket)[f"envs/{PROJECT}.lock"]))
+    return record, holder.returncode, err
 
 
 def test_a_killed_runs_lock_names_its_holder_and_is_taken_over_after_its_expiry(
     engine_env: EmulatorProcess, gcs_state: str, fake_gcs: FakeGcs, tmp_path: Path
 ) -> None:
-    record = kill_while_holding_the_lock(engine_env, fake_gcs, gcs_state, tmp_path, ttl="20")
+    record, _, _ = kill_while_holding_the_lock(engine_env, fake_gcs, gcs_state, tmp_path, ttl="20")
     blocked = provision_process(
         tmp_path, "apply", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0"
     )
@@ -184,12 +191,28 @@ def test_a_killed_runs_lock_names_its_holder_and_is_taken_over_after_its_expiry(
 def test_provision_unlock_clears_a_killed_runs_lock_and_the_next_apply_converges(
     engine_env: EmulatorProcess, gcs_state: str, fake_gcs: FakeGcs, tmp_path: Path
 ) -> None:
-    record = kill_while_holding_the_lock(engine_env, fake_gcs, gcs_state, tmp_path, ttl="600")
+    record, _, _ = kill_while_holding_the_lock(engine_env, fake_gcs, gcs_state, tmp_path, ttl="600")
     refused = provision("unlock", "--spec", str(DEV), "--state", gcs_state)  # no terminal, no --yes
     assert refused.exit_code == 2 and "--yes" in refused.output
     cleared = provision("unlock", "--spec", str(DEV), "--state", gcs_state, "--yes")
     assert cleared.exit_code == 0, cleared.output
     assert record["who"] in " ".join(cleared.output.split()) and "unlocked" in cleared.output
+    resumed = provision_process(
+        tmp_path, "apply", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0"
+    )
+    _, err = resumed.communicate(timeout=180)
+    assert resumed.returncode == 0, err[-2000:]
+    assert world(engine_env) == ONE_OF_EACH
+
+
+def test_sigterm_releases_the_lock_and_the_next_apply_resumes_at_once(
+    engine_env: EmulatorProcess, gcs_state: str, fake_gcs: FakeGcs, tmp_path: Path
+) -> None:
+    _, code, err = kill_while_holding_the_lock(
+        engine_env, fake_gcs, gcs_state, tmp_path, ttl="600", sig=signal.SIGTERM
+    )
+    assert code == 128 + signal.SIGTERM and "SIGTERM: released 1 lock(s)" in err
+    assert f"envs/{PROJECT}.lock" not in fake_gcs.objects(bucket_of(gcs_state))
     resumed = provision_process(
         tmp_path, "apply", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0"
     )

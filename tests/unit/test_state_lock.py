@@ -66,6 +66,13 @@ def test_a_second_holder_of_a_local_lock_waits_then_fails_naming_the_first(tmp_p
         pass
 
 
+def test_a_failing_run_releases_its_lock(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "p.state.json")
+    with pytest.raises(RuntimeError), hold_lock(backend, LockOptions()):
+        raise RuntimeError("a step blew up")
+    assert backend.read_lock() is None
+
+
 def test_a_live_local_lock_cannot_be_unlocked(tmp_path: Path) -> None:
     backend = LocalBackend(tmp_path / "p.state.json")
     assert backend.read_lock() is None
