@@ -14,8 +14,17 @@ from google.api_core import exceptions
 from google.cloud import storage
 
 from emulator.testing import EmulatorProcess
+from provisioning.engine.locking import LockOptions, hold_lock
 from provisioning.engine.state import StateFile, open_backend
-from tests.e2e.engine_support import EXAMPLES, endpoints, google, mutating, provision, provision_process
+from tests.e2e.engine_support import (
+    EXAMPLES,
+    clear_requests,
+    endpoints,
+    google,
+    mutating,
+    provision,
+    provision_process,
+)
 from tests.gcs_fake import FakeGcs
 
 DEV = EXAMPLES / "dev.yaml"
@@ -305,3 +314,24 @@ def test_fleet_list_and_shards_split_a_folder_with_shared_state(
         assert applied == ({"alpha-genai-dev", "gamma-genai-dev"} if shard == "1/2" else {"beta-genai-dev"})
     saved = sorted(n for n in fake_gcs.objects(bucket_of(gcs_state)) if n.endswith(".state.json"))
     assert saved == [f"envs/{row['project']}.state.json" for row in matrix]
+
+
+def test_reap_takes_the_lock_while_plan_and_a_dry_run_only_read(
+    engine_env: EmulatorProcess, gcs_state: str
+) -> None:
+    applied = provision("apply", "--spec", str(DEV), "--state", gcs_state)
+    assert applied.exit_code == 0, applied.output
+    clear_requests(engine_env)
+    with hold_lock(open_backend(gcs_state, PROJECT), LockOptions(command="provision apply --spec dev.yaml")):
+        reaped = provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0")
+        assert (
+            reaped.exit_code == 1
+            and "locked by" in reaped.output
+            and "provision apply --spec dev.yaml" in reaped.output
+        )
+        assert provision("reap", "--spec", str(DEV), "--state", gcs_state, "--dry-run").exit_code == 0
+        planned = provision("plan", "--spec", str(DEV), "--state", gcs_state, "--json")
+        lock = json.loads(planned.stdout)["state"]["lock"]
+        assert "provision apply --spec dev.yaml" in lock["holder"] and lock["stale"] is False
+    assert mutating(engine_env) == []
+    assert provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0").exit_code == 0
