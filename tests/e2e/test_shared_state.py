@@ -4,6 +4,7 @@ generation preconditions, concurrent applies, a killed lock holder, a second ope
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import time
@@ -100,7 +101,7 @@ def assert_clear_outcomes(results: list[tuple[int, str, str]]) -> None:
     for code, out, err in results:
         assert code in (0, 1), (code, err[-2000:])
         if code == 1:
-            assert "error:" in err or '"step_failed"' in out, err[-2000:]
+            assert re.search(r"error( in step \S+)?: ", err) or '"step_failed"' in out, err[-2000:]
 
 
 def test_ten_concurrent_applies_on_shared_gcs_state_make_one_of_each(
@@ -134,7 +135,9 @@ def test_ten_concurrent_applies_with_separate_local_state_make_one_of_each(
         directory.mkdir()
     results = run_all([provision_process(d, "apply", "--spec", str(DEV)) for d in dirs])
     assert_clear_outcomes(results)
-    assert world(engine_env) == ONE_OF_EACH, [err[-1500:] for c, _, err in results if c]
+    failures = [err[err.find("error in step") :] for code, _, err in results if code]
+    print(f"{len(failures)} of 10 runs exited 1:", *failures, sep="\n")  # shown with -s: which race lost
+    assert world(engine_env) == ONE_OF_EACH, failures
     for directory in dirs:  # every laptop's state parses and names the one endpoint when its run succeeded
         saved = json.loads((directory / ".provision" / f"{PROJECT}.state.json").read_text())
         assert saved["project"] == PROJECT
