@@ -24,7 +24,7 @@ from starlette.routing import Route, Router
 
 from emulator import errors
 from emulator.errors import ApiError
-from emulator.seed import apply_seed
+from emulator.seed import apply_seed, reset
 from emulator.state import EmulatorState
 
 
@@ -51,8 +51,8 @@ def admin_router(state: EmulatorState) -> Router:
 
         return endpoint
 
-    async def reset(request: Request) -> dict[str, Any]:
-        state.reset()
+    async def reset_world(request: Request) -> dict[str, Any]:
+        reset(state)
         return {"reset": True}
 
     async def config(request: Request) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def admin_router(state: EmulatorState) -> Router:
 
     return Router(
         routes=[
-            Route("/_emulator/reset", guarded(reset), methods=["POST"]),
+            Route("/_emulator/reset", guarded(reset_world), methods=["POST"]),
             Route("/_emulator/config", guarded(config), methods=["GET", "POST"]),
             Route("/_emulator/faults", guarded(faults), methods=["GET", "POST"]),
             Route("/_emulator/requests", guarded(requests), methods=["GET", "DELETE"]),

@@ -2,12 +2,13 @@
 
 How a service plugs in (Vertex control plane, chat routes, the core services here): put a package under
 `emulator/services/<name>/` (or `emulator/chat/`) whose `__init__` defines `register(routes: RouteTable)`;
-`discover_registrars()` imports it by itself. See `emulator/routing.py` for templates, handlers,
-`body_schema`.
+`emulator.routing.discover_registrars()` imports it by itself. See `emulator/routing.py` for templates,
+handlers, `body_schema`.
 
 Every non-admin request goes through, in order: fault rules (429 / 503 / drop / slow) → path checks (traversal
 is a 400) → `alt` / `$alt` query (json only; the GAPIC `$alt=json;enum-encoding=int` is accepted and enums are
-answered as names, which the clients parse) → route lookup (404) → Bearer token (401) → body (size ≤ 10 MB,
+answered as names, which the clients parse) → route lookup (a method of the API's discovery document that no
+route serves is a 501 UNIMPLEMENTED, any other miss a 404) → Bearer token (401) → body (size ≤ 10 MB,
 JSON object, discovery schema) → handler. Any unexpected exception is answered as a Google-shaped 500 and
 printed to stderr: a 500 is always an emulator bug. The fault `cut` lets the request through and breaks
 its reply mid-body. Streaming replies (chat SSE) are written chunk by chunk by `_stream` (200 paced streams
@@ -18,60 +19,32 @@ each JSON reply and, for a stream, its parsed SSE events (`response_stream`), fo
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import inspect
 import json
-import pkgutil
 import sys
 import time
 import traceback
-from collections.abc import AsyncIterable, AsyncIterator, Callable
-from functools import cache
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from emulator import contract, errors
+from emulator import discovery, errors
+from emulator.admin import admin_router
 from emulator.errors import ApiError
-from emulator.routing import ApiRequest, Route, RouteTable, is_mutating
+from emulator.routing import ApiRequest, Route, RouteTable, build_routes, is_mutating
 from emulator.state import EmulatorState
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
-@cache
-def discover_registrars() -> tuple[Callable[[RouteTable], None], ...]:
-    """`register` of every `emulator.services.*` package, then of `emulator.chat` when it exists."""
-    import emulator.services
-
-    names = [f"emulator.services.{info.name}" for info in pkgutil.iter_modules(emulator.services.__path__)]
-    if importlib.util.find_spec("emulator.chat") is not None:
-        names.append("emulator.chat")
-    registrars: list[Callable[[RouteTable], None]] = []
-    for name in sorted(names):
-        register = getattr(importlib.import_module(name), "register", None)
-        if register is not None:
-            registrars.append(register)
-    return tuple(registrars)
-
-
-def build_routes() -> RouteTable:
-    table = RouteTable()
-    for register in discover_registrars():
-        register(table)
-    return table
-
-
 class EmulatorApp:
     """Raw ASGI app (so a fault can drop a connection); Starlette Request/Response inside."""
 
     def __init__(self, state: EmulatorState, routes: RouteTable | None = None) -> None:
-        from emulator.admin import admin_router
-
         self.state = state
         self.routes = routes or build_routes()
         self.admin = admin_router(state)
@@ -120,9 +93,7 @@ class EmulatorApp:
             path = request.url.path
             found = self.routes.match(method, path)
             if found is None:
-                raise errors.not_found(
-                    f"The requested URL {path} was not found on this server (method {method})."
-                )
+                raise _no_route(method, path)
             route, params = found
             token = _bearer_token(request, self.state)
             self.state.operations.finish_due()
@@ -242,6 +213,16 @@ def _fault_reply(kind: str, retry_after_s: int | None) -> Response:
     return JSONResponse(error.body(), status_code=error.code, headers=headers)
 
 
+def _no_route(method: str, path: str) -> ApiError:
+    """501 for a method the API defines (its discovery document) but the emulator does not serve, else 404."""
+    method_id = discovery.api_method(method, path)
+    if method_id is not None:
+        return errors.unimplemented(
+            f"Method {method_id} ({method} {path}) is not implemented by this emulator."
+        )
+    return errors.not_found(f"The requested URL {path} was not found on this server (method {method}).")
+
+
 def _check_path(request: Request) -> None:
     raw = request.scope.get("raw_path", b"").lower()
     decoded: str = request.scope["path"]
@@ -306,7 +287,7 @@ async def _read_body(request: Request, route: Route) -> dict[str, Any]:
 
 
 def _check_schema(body: dict[str, Any], ref: str) -> None:
-    violations = contract.validate(body, ref, lenient=True)
+    violations = discovery.validate(body, ref, lenient=True)
     if not violations:
         return
     first = violations[0]

@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 
 from emulator.app import EmulatorApp
-from emulator.seed import DEFAULT_SEED, load_seed
+from emulator.seed import DEFAULT_SEED, load_seed, reset
 from emulator.state import EmulatorState
 from emulator.store import Store
 
@@ -27,7 +27,7 @@ def build_state(state_file: str | None, seed_file: str | None, settings: dict[st
     store = Store(state_file)
     state = EmulatorState(store, [seed], settings)
     if store.is_empty():
-        state.reset()
+        reset(state)
     return state
 
 

@@ -1,151 +1,22 @@
-"""Check JSON against the discovery documents shipped in google-api-python-client (the schema of record).
-
-`validate(value, "cloudresourcemanager.v3#Project")` returns a list of `Violation`s: unknown keys, wrong
-types, int64 not sent as a string, enum values not in the list, arrays, `additionalProperties` maps,
-`$ref`s. The app uses it (lenient=True) to reject bad request bodies the way Google does; contract tests use
-it (strict) on every reply the emulator sends. Documents are parsed once per API and only their `schemas`
-are kept (descriptions dropped), so the cost is paid on the first use of an API, not per request.
-
-APIs without a shipped document (Cloud Quotas v1) use a transcription in `emulator/data/<api>.json` holding
-only `schemas`.
+"""The reply contract: which discovery schema each emulator reply has, and the check of a recorded reply
+against it (`check_reply`, `check_streamed_reply`): JSON bodies against the discovery documents
+(`emulator/discovery.py`), error bodies as google.rpc.Status with canonical details
+(`emulator/rpc_details.py`), `google.protobuf.Any` payloads of operations against the message their
+`@type` names, and the OpenAI-compatible chat replies against the openai SDK's types
+(`emulator/chat/contract.py`). Used by the contract tests (tests/conftest.py checks every reply a test
+provokes), not by the app.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import googleapiclient
+from emulator.chat.contract import TYPES, check_body, check_stream
+from emulator.discovery import Violation, schemas, validate
+from emulator.rpc_details import check_details
 
-DISCOVERY_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
-LOCAL_DIR = Path(__file__).parent / "data"
-
-_INT64 = re.compile(r"^-?\d+$")
-_DURATION = re.compile(r"^-?\d+(\.\d{1,9})?s$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
-_NUMBER_WORDS = {"NaN", "Infinity", "-Infinity"}
-_TYPE_NAMES = {
-    "string": "TYPE_STRING",
-    "integer": "TYPE_INT32",
-    "number": "TYPE_DOUBLE",
-    "boolean": "TYPE_BOOL",
-}
-
-
-@dataclass(frozen=True)
-class Violation:
-    path: str  # dotted field path, "" for the top level
-    message: str
-    unknown_field: bool = False
-
-
-def _strip(node: Any) -> Any:
-    if isinstance(node, dict):
-        # Drop prose ("description": "text"), keep properties that happen to be named description.
-        return {
-            key: _strip(value)
-            for key, value in node.items()
-            if not (key == "description" and isinstance(value, str))
-        }
-    if isinstance(node, list):
-        return [_strip(item) for item in node]
-    return node
-
-
-@cache
-def schemas(api: str) -> dict[str, Any]:
-    """The `schemas` of an API's discovery document, e.g. api="aiplatform.v1"."""
-    for folder in (DISCOVERY_DIR, LOCAL_DIR):
-        path = folder / f"{api}.json"
-        if path.exists():
-            document = json.loads(path.read_text())
-            return _strip(document["schemas"])
-    raise KeyError(f"no discovery document for {api}")
-
-
-def validate(value: Any, ref: str, *, lenient: bool = False) -> list[Violation]:
-    """Check `value` against "<api>#<Schema>". `lenient` accepts what Google's JSON parser accepts in requests
-    besides the canonical form (numbers for int64, numeric strings for int32)."""
-    api, _, name = ref.partition("#")
-    table = schemas(api)
-    violations: list[Violation] = []
-    _check(value, table[name], table, "", violations, lenient)
-    return violations
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _check(value: Any, schema: dict, table: dict, path: str, out: list[Violation], lenient: bool) -> None:
-    if "$ref" in schema:
-        schema = table[schema["$ref"]]
-    kind = schema.get("type")
-    if kind == "any" or kind is None:
-        return
-    if kind == "object":
-        if not isinstance(value, dict):
-            out.append(Violation(path, f"expected an object, got {type(value).__name__}"))
-            return
-        properties = schema.get("properties", {})
-        extra = schema.get("additionalProperties")
-        for key, item in value.items():
-            if key in properties:
-                _check(item, properties[key], table, _join(path, key), out, lenient)
-            elif extra is not None:
-                _check(item, extra, table, _join(path, key), out, lenient)
-            elif key == "@type" and path:
-                continue  # google.protobuf.Any payloads name their type
-            else:
-                out.append(Violation(path, f'Unknown name "{key}"', unknown_field=True))
-        return
-    if kind == "array":
-        if not isinstance(value, list):
-            out.append(Violation(path, f"expected a list, got {type(value).__name__}"))
-            return
-        for index, item in enumerate(value):
-            _check(item, schema.get("items", {}), table, f"{path}[{index}]", out, lenient)
-        return
-    _check_scalar(value, kind, schema, path, out, lenient)
-
-
-def _check_scalar(
-    value: Any, kind: str, schema: dict, path: str, out: list[Violation], lenient: bool
-) -> None:
-    fmt = schema.get("format")
-    ok: bool
-    if kind == "boolean":
-        ok = isinstance(value, bool)
-    elif kind == "integer":
-        ok = (isinstance(value, int) and not isinstance(value, bool)) or (
-            lenient and isinstance(value, str) and bool(_INT64.match(value))
-        )
-    elif kind == "number":
-        ok = (isinstance(value, int | float) and not isinstance(value, bool)) or value in _NUMBER_WORDS
-    elif fmt in ("int64", "uint64"):
-        ok = (isinstance(value, str) and bool(_INT64.match(value))) or (
-            lenient and isinstance(value, int) and not isinstance(value, bool)
-        )
-    elif fmt == "google-duration":
-        ok = isinstance(value, str) and bool(_DURATION.match(value))
-    elif fmt == "google-datetime":
-        ok = isinstance(value, str) and bool(_DATETIME.match(value))
-    elif lenient and "enum" in schema and isinstance(value, int) and not isinstance(value, bool):
-        ok = True  # GAPIC REST clients send enums as numbers ($alt=json;enum-encoding=int)
-    else:
-        ok = isinstance(value, str)
-    if not ok:
-        label = "TYPE_INT64" if fmt in ("int64", "uint64") else _TYPE_NAMES.get(kind, kind)
-        out.append(Violation(path, f"Invalid value at '{path}' ({label}), {json.dumps(value)[:80]}"))
-        return
-    enum = schema.get("enum")
-    if enum and isinstance(value, str) and value not in enum:
-        out.append(Violation(path, f"Invalid value at '{path}' (enum), \"{value[:80]}\""))
-
+__all__ = ["Violation", "check_error_body", "check_reply", "check_streamed_reply", "defines", "validate"]
 
 # Which discovery schema each reply has: (method, path regex, "<api>#<Schema>"). First match wins.
 _BUDGETS = r"^/v1/billingAccounts/[^/]+/budgets"
@@ -280,8 +151,6 @@ def check_error_body(body: Any) -> list[Violation]:
     if unknown:
         problems.append(Violation("error", f"unknown keys {sorted(unknown)}", unknown_field=True))
     if "details" in error:
-        from emulator.rpc_details import check_details
-
         problems += check_details(error["details"], "error.details")
     return problems
 
@@ -290,8 +159,6 @@ def defines(ref: str) -> bool:
     """Whether "<api>#<Schema>" names a schema we have (a discovery document's, or an openai type)."""
     api, _, name = ref.partition("#")
     if api == "openai":
-        from emulator.chat.contract import TYPES
-
         return name in TYPES
     return name in schemas(api)
 
@@ -304,8 +171,6 @@ def check_reply(method: str, path: str, status: int, body: Any) -> list[Violatio
     if ref is None:
         return None
     if ref.startswith("openai#"):
-        from emulator.chat.contract import check_body
-
         return check_body(body, ref.partition("#")[2])
     problems = validate(body, ref)
     if ref.endswith(("#Operation", "#GoogleLongrunningOperation")) and isinstance(body, dict):
@@ -315,8 +180,6 @@ def check_reply(method: str, path: str, status: int, body: Any) -> list[Violatio
                 problems += _check_any(payload, key)
         failure = body.get("error")
         if isinstance(failure, dict) and "details" in failure:
-            from emulator.rpc_details import check_details
-
             problems += check_details(failure["details"], "error.details")
     return problems
 
@@ -326,8 +189,6 @@ def check_streamed_reply(method: str, path: str, events: list[Any]) -> list[Viol
     streaming one we know."""
     if reply_schema(method, path) != "openai#ChatCompletion":
         return None
-    from emulator.chat.contract import check_stream
-
     return check_stream(events)
 
 

@@ -126,6 +126,11 @@ def permission_denied(message: str) -> ApiError:
     return ApiError("PERMISSION_DENIED", message)
 
 
+def unimplemented(message: str) -> ApiError:
+    """501 UNIMPLEMENTED: a method of the API that the emulator does not serve."""
+    return ApiError("UNIMPLEMENTED", message)
+
+
 def service_disabled(project: str, service: str, service_title: str) -> ApiError:
     """403 SERVICE_DISABLED as gcp-wire.md §4a (the modern body with ErrorInfo, LocalizedMessage and Help)."""
     url = f"https://console.developers.google.com/apis/api/{service}/overview?project={project}"

@@ -32,12 +32,10 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from emulator.errors import TYPE_PREFIX, ApiError
-
-if TYPE_CHECKING:
-    from emulator.state import EmulatorState
+from emulator.store import Store
 
 COLLECTION = "operations"
 
@@ -57,7 +55,9 @@ BASE_LATENCY_SECONDS: dict[str, float] = {
 }
 DEFAULT_LATENCY_SECONDS = 5.0
 
-Finisher = Callable[["EmulatorState", dict[str, Any]], dict[str, Any]]
+# A finisher gets the operations' host (the server's `EmulatorState`, which sits above this module and
+# holds the Operations; hence `Any`) and the operation's args.
+Finisher = Callable[[Any, dict[str, Any]], dict[str, Any]]
 _FINISHERS: dict[str, Finisher] = {}
 
 
@@ -84,10 +84,19 @@ def service_usage_operation_name(project_number: str) -> str:
     return f"operations/acf.p2-{project_number}-{uuid.uuid4()}"
 
 
+class Host(Protocol):
+    """What operations need of the state that holds them (`emulator.state.EmulatorState`)."""
+
+    store: Store
+    settings: dict[str, Any]
+
+    def now(self) -> float: ...
+
+
 class Operations:
     """Start, read and finish operations; documents live in the store's "operations" collection."""
 
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: Host) -> None:
         self._state = state
 
     def start(

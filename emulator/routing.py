@@ -1,7 +1,9 @@
-"""The route registry every emulated API registers into, and the request object handlers receive.
+"""The route registry every emulated API registers into, the service packages that fill it, and the request
+object handlers receive.
 
 A service package (`emulator/services/<name>/` or `emulator/chat/`) exposes `register(routes: RouteTable)`;
-`emulator.app` finds it by itself (each subpackage of `emulator.services`, plus `emulator.chat` when present):
+`discover_registrars()` finds it by itself (each subpackage of `emulator.services`, plus `emulator.chat` when
+present), imported by name: the core sits below the services and names none of them.
 
     def register(routes: RouteTable) -> None:
         routes.add("GET", "/v1/projects/{project}/locations/{location}/endpoints/{endpoint}", get_endpoint)
@@ -22,9 +24,13 @@ one place, `is_mutating()` below.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import pkgutil
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -117,3 +123,30 @@ class RouteTable:
 
     def routes(self) -> list[Route]:
         return [route for routes in self._routes.values() for route in routes]
+
+
+Registrar = Callable[[RouteTable], None]
+
+
+@cache
+def discover_registrars() -> tuple[Registrar, ...]:
+    """`register` of every `emulator.services.*` package, then of `emulator.chat` when it exists. Importing
+    them also registers their operation finishers, seed sections and settings."""
+    services = importlib.import_module("emulator.services")
+    names = [f"emulator.services.{info.name}" for info in pkgutil.iter_modules(services.__path__)]
+    if importlib.util.find_spec("emulator.chat") is not None:
+        names.append("emulator.chat")
+    registrars: list[Registrar] = []
+    for name in sorted(names):
+        register = getattr(importlib.import_module(name), "register", None)
+        if register is not None:
+            registrars.append(register)
+    return tuple(registrars)
+
+
+def build_routes() -> RouteTable:
+    """The routes of every service package."""
+    table = RouteTable()
+    for register in discover_registrars():
+        register(table)
+    return table

@@ -13,7 +13,7 @@ from typing import Any
 from google.protobuf import json_format
 from google.rpc import error_details_pb2
 
-from emulator.contract import Violation
+from emulator.discovery import Violation
 
 PACKAGE = "type.googleapis.com/google.rpc."
 _REASON = re.compile(r"^[A-Z][A-Z0-9_]{0,61}[A-Z0-9]$")

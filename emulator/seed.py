@@ -12,6 +12,7 @@ each document is stored as is in the store collection named after the section, k
 
 A service may take over a section with `seed_section(name)` (Resource Manager does, for `projects`), e.g. to
 create the project through its own rules. Applying a seed adds or replaces documents; it never deletes.
+`reset(state)` brings a server back to the world it started with (its seed documents on an empty state).
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from emulator.errors import invalid_argument
-
-if TYPE_CHECKING:
-    from emulator.state import EmulatorState
+from emulator.routing import discover_registrars
+from emulator.state import EmulatorState
 
 DEFAULT_SEED = Path(__file__).parent / "data" / "default_seed.yaml"
 _SECTION = re.compile(r"^[a-z][a-z0-9_]*$")
 
-SectionApplier = Callable[["EmulatorState", dict[str, Any]], None]
+SectionApplier = Callable[[EmulatorState, dict[str, Any]], None]
 _APPLIERS: dict[str, SectionApplier] = {}
 
 
@@ -71,8 +71,6 @@ def check_seed(document: Any) -> None:
 
 def apply_seed(state: EmulatorState, document: Any) -> dict[str, int]:
     """Store a seed's documents; returns the count per section. Bad seeds → 400 INVALID_ARGUMENT."""
-    from emulator.app import discover_registrars
-
     discover_registrars()  # imports the services, which register their section appliers
 
     try:
@@ -90,3 +88,10 @@ def apply_seed(state: EmulatorState, document: Any) -> dict[str, int]:
                     state.store.put(section, item["name"], item)
             counts[section] = len(items)
     return counts
+
+
+def reset(state: EmulatorState) -> None:
+    """Back to the state the server started with: empty store + its seed, default settings, no faults."""
+    state.clear()
+    for document in state.seed_documents:
+        apply_seed(state, document)

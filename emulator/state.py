@@ -1,8 +1,8 @@
 """The emulator's process state: the document store, settings, fault rules, request log and expired tokens.
 
 One `EmulatorState` per server. Handlers get it as `request.state` (see `emulator/routing.py`).
-Cloud state (projects, services, operations...) lives in the store; the rest is per-process and is cleared by
-`reset()` too, except that `reset()` re-applies the seed the server started with.
+Cloud state (projects, services, operations...) lives in the store; the rest is per-process. `clear()` empties
+both; `emulator.seed.reset()` clears and then re-applies the seed the server started with.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.errors import invalid_argument
+from emulator.operations import Operations
 from emulator.store import Store
 
 # Settings accepted by POST /_emulator/config, with defaults. Services add theirs with `register_setting`.
@@ -103,8 +104,6 @@ class EmulatorState:
     """Everything a request handler may touch. `seed_documents` are re-applied on reset."""
 
     def __init__(self, store: Store, seed_documents: list[dict[str, Any]], settings: dict[str, Any]) -> None:
-        from emulator.operations import Operations  # operations needs this module's type
-
         self.store = store
         self.seed_documents = seed_documents
         self.base_settings = {**SETTING_DEFAULTS, **settings}
@@ -136,6 +135,13 @@ class EmulatorState:
             self.request_log = deque(self.request_log, maxlen=int(changes["request_log_limit"]))
         return dict(self.settings)
 
+    def take_one(self, setting: str) -> bool:
+        """Count down a "the next N requests ..." setting: True (and one fewer) while it is above 0."""
+        if float(self.settings.get(setting, 0)) < 1:
+            return False
+        self.settings[setting] = self.settings[setting] - 1
+        return True
+
     def set_faults(self, rules: list[Any]) -> list[dict[str, Any]]:
         self.faults = [FaultRule.from_json(rule) for rule in rules]
         return [rule.describe() for rule in self.faults]
@@ -147,14 +153,11 @@ class EmulatorState:
                 return rule
         return None
 
-    def reset(self) -> None:
-        """Back to the state the server started with: empty store + seed, default settings, no faults."""
-        from emulator.seed import apply_seed
-
+    def clear(self) -> None:
+        """Empty store, default settings, no faults, empty request log, no expired tokens (no seed: see
+        `emulator.seed.reset`)."""
         self.store.clear()
         self.settings = dict(self.base_settings)
         self.faults = []
         self.request_log = deque(maxlen=int(self.settings["request_log_limit"]))
         self.expired_tokens = set()
-        for document in self.seed_documents:
-            apply_seed(self, document)

@@ -2,24 +2,21 @@
 
 No keys, ever: CI reaches it through Workload Identity Federation (a GitHub OIDC provider whose
 attribute_condition admits exactly one repository), people through impersonation or their own ADC.
+Values come from provisioning/desired/caller.py and wif.py, the bodies `provision apply` sends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from provisioning.identity import (
-    ATTRIBUTE_MAPPING,
-    CALLER_ROLE,
-    GITHUB_ISSUER,
-    POOL_DISPLAY_NAME,
-    WIF_ROLE,
-    GithubFederation,
-)
+from provisioning.desired import caller as desired_caller
+from provisioning.desired import wif
+from provisioning.identity import CALLER_ROLE, WIF_ROLE, GithubFederation
 from provisioning.spec import EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:CallerIdentity"
@@ -28,12 +25,23 @@ __all__ = ["CALLER_ROLE", "TYPE", "WIF_ROLE", "CallerIdentity", "CallerIdentityA
 
 @dataclass(frozen=True)
 class CallerIdentityArgs:
-    service_account_id: str
+    account: dict[str, Any]  # the serviceAccounts.create body
+    role: str  # the one project role it gets
     github: GithubFederation | None
+    pool: dict[str, Any] | None  # the workloadIdentityPools.create body
+
+    @property
+    def service_account_id(self) -> str:
+        return str(self.account["accountId"])
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec) -> CallerIdentityArgs:
-        return cls(spec.caller.service_account_id, GithubFederation.from_spec(spec))
+        return cls(
+            account=desired_caller.service_account(spec),
+            role=desired_caller.project_binding(spec)["role"],
+            github=GithubFederation.from_spec(spec),
+            pool=wif.pool(spec),
+        )
 
 
 class CallerIdentity(pulumi.ComponentResource):
@@ -60,20 +68,23 @@ class CallerIdentity(pulumi.ComponentResource):
             args.service_account_id,
             project=project_id,
             account_id=args.service_account_id,
-            display_name="Calls Vertex AI chat completions (vertex-bootstrap)",
+            display_name=args.account["serviceAccount"]["displayName"],
+            description=args.account["serviceAccount"]["description"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
         gcp.projects.IAMMember(
             f"{args.service_account_id}-aiplatform-user",
             project=project_id,
-            role=CALLER_ROLE,
+            role=args.role,
             member=account.member,
             opts=child,
         )
         self.email = account.email
         self.workload_identity_provider = None
-        if args.github:
-            self.workload_identity_provider = self._federate(args.github, project_id, account, after)
+        if args.github and args.pool:
+            self.workload_identity_provider = self._federate(
+                args.github, args.pool, project_id, account, after
+            )
         self.register_outputs(
             {"email": self.email, "workload_identity_provider": self.workload_identity_provider}
         )
@@ -81,6 +92,7 @@ class CallerIdentity(pulumi.ComponentResource):
     def _federate(
         self,
         github: GithubFederation,
+        pool_body: dict[str, Any],
         project_id: pulumi.Input[str],
         account: gcp.serviceaccount.Account,
         after: Sequence[pulumi.Resource],
@@ -89,18 +101,19 @@ class CallerIdentity(pulumi.ComponentResource):
             github.pool_id,
             project=project_id,
             workload_identity_pool_id=github.pool_id,
-            display_name=POOL_DISPLAY_NAME,
+            display_name=pool_body["displayName"],
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(after)),
         )
+        body = wif.provider(github)
         provider = gcp.iam.WorkloadIdentityPoolProvider(
             f"{github.pool_id}-{github.provider_id}",
             project=project_id,
             workload_identity_pool_id=pool.workload_identity_pool_id,
             workload_identity_pool_provider_id=github.provider_id,
-            attribute_mapping=dict(ATTRIBUTE_MAPPING),
+            attribute_mapping=body["attributeMapping"],
             # Without a condition any GitHub repository could mint tokens in this pool.
-            attribute_condition=github.condition,
-            oidc={"issuer_uri": GITHUB_ISSUER},
+            attribute_condition=body["attributeCondition"],
+            oidc={"issuer_uri": body["oidc"]["issuerUri"]},
             opts=pulumi.ResourceOptions(parent=self),
         )
         gcp.serviceaccount.IAMMember(

@@ -1,25 +1,26 @@
-"""The serving container of `provisioning.serving` in pulumi-gcp's argument types."""
+"""provisioning/desired/endpoint.py's `ModelContainerSpec` in pulumi-gcp's argument types."""
 
 from __future__ import annotations
 
-import pulumi_gcp as gcp
+from typing import Any
 
-from provisioning.serving import Container
+import pulumi_gcp as gcp
 
 ContainerSpec = gcp.vertex.AiEndpointWithModelGardenDeploymentModelConfigContainerSpecArgs
 EnvVar = gcp.vertex.AiEndpointWithModelGardenDeploymentModelConfigContainerSpecEnvArgs
 Port = gcp.vertex.AiEndpointWithModelGardenDeploymentModelConfigContainerSpecPortArgs
 
 
-def container_spec(container: Container | None) -> ContainerSpec | None:
+def container_spec(container: dict[str, Any] | None) -> ContainerSpec | None:
+    """pulumi-gcp names `command` and `env` in the plural (`commands`, `envs`); the rest keep their names."""
     if container is None:
         return None
     return ContainerSpec(
-        image_uri=container.image_uri,
-        commands=list(container.command) or None,
-        args=list(container.args),
-        envs=[EnvVar(name=name, value=value) for name, value in container.env] or None,
-        ports=[Port(container_port=container.port)],
-        predict_route=container.predict_route,
-        health_route=container.health_route,
+        image_uri=container["imageUri"],
+        commands=list(container["command"]) or None,
+        args=list(container["args"]),
+        envs=[EnvVar(name=e["name"], value=e["value"]) for e in container["env"]] or None,
+        ports=[Port(container_port=p["containerPort"]) for p in container["ports"]],
+        predict_route=container["predictRoute"],
+        health_route=container["healthRoute"],
     )

@@ -1,39 +1,40 @@
-"""Foundation: the project (created, or adopted as is) and every API the spec needs, enabled."""
+"""Foundation: the project (created, or adopted as is) and every API the spec needs, enabled.
+
+Values come from provisioning/desired/project.py and apis.py, the bodies `provision apply` sends.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from infra.labels import base_labels
+from provisioning.desired import apis as desired_apis
+from provisioning.desired import project as desired_project
 from provisioning.spec import EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:Foundation"
+# Computed at creation; re-computing it on every `pulumi up` would move the expiry each time.
+IGNORED = ['labels["expires-at"]']
 
 
 @dataclass(frozen=True)
 class FoundationArgs:
     project_id: str
-    display_name: str
-    adopt: bool
-    parent: str | None
-    billing_account: str | None
-    labels: dict[str, str]
+    project: dict[str, Any] | None  # the projects.create body; None when adopted
+    billing_info: dict[str, Any] | None
     apis: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_spec(cls, spec: EnvironmentSpec) -> FoundationArgs:
-        project = spec.project
+    def from_spec(cls, spec: EnvironmentSpec, now: datetime) -> FoundationArgs:
         return cls(
-            project_id=project.id,
-            display_name=project.display_name or project.id,
-            adopt=project.adopt,
-            parent=project.parent,
-            billing_account=project.billing_account,
-            labels=base_labels(spec),
-            apis=spec.required_apis(),
+            project_id=spec.project.id,
+            project=desired_project.project(spec, now),
+            billing_info=desired_project.billing_info(spec),
+            apis=desired_apis.service_ids(spec),
         )
 
 
@@ -46,7 +47,7 @@ class Foundation(pulumi.ComponentResource):
     def __init__(self, name: str, args: FoundationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        if args.adopt:
+        if args.project is None:
             # An adopted project is used as it is: never created, never deleted, never relabelled.
             self.project_id = pulumi.Output.from_input(args.project_id)
             found = gcp.organizations.get_project_output(
@@ -54,18 +55,20 @@ class Foundation(pulumi.ComponentResource):
             )
             self.project_number = found.number
         else:
+            body = args.project
+            account = (args.billing_info or {}).get("billingAccountName")
             project = gcp.organizations.Project(
-                args.project_id,
-                project_id=args.project_id,
-                name=args.display_name,
-                org_id=_parent_number(args.parent, "organizations"),
-                folder_id=_parent_number(args.parent, "folders"),
-                billing_account=_bare_billing_id(args.billing_account),
-                labels=args.labels,
+                body["projectId"],
+                project_id=body["projectId"],
+                name=body["displayName"],
+                org_id=_parent_number(body.get("parent"), "organizations"),
+                folder_id=_parent_number(body.get("parent"), "folders"),
+                billing_account=account.removeprefix("billingAccounts/") if account else None,
+                labels=body["labels"],
                 auto_create_network=False,
                 # `pulumi destroy` stops the spending resources and leaves the project (and its data) alone.
                 deletion_policy="ABANDON",
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=IGNORED),
             )
             self.project_id = project.project_id
             self.project_number = project.number
@@ -96,8 +99,3 @@ def _parent_number(parent: str | None, kind: str) -> str | None:
     if parent is None or not parent.startswith(kind + "/"):
         return None
     return parent.partition("/")[2]
-
-
-def _bare_billing_id(account: str | None) -> str | None:
-    """The spec keeps `billingAccounts/X`; the provider wants `X`."""
-    return account.removeprefix("billingAccounts/") if account else None

@@ -2,7 +2,8 @@
 
 Plain Python, so it runs in pytest, in `provision plan --engine pulumi` and as `pulumi up`'s preflight
 (`infra.preflight`); Pulumi's CrossGuard would need the CLI. Rules:
-- a GPU endpoint carries an `expires-at` label and a max replica count (it must stop, and stop growing);
+- a GPU endpoint carries an `expires-at` label and a max replica count (it must stop, and stop growing;
+  the rule itself is provisioning/guardrails.py, which `provision apply` checks on the spec too);
 - a workload identity provider admits exactly one GitHub repository; no binding admits a whole pool;
 - tokens travel only as Pulumi secrets; no service-account key exists at all.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from infra.mocks import SECRET
 from provisioning.errors import ProvisionError
+from provisioning.guardrails import gpu_endpoint_breaches
 
 DEPLOYMENT = "gcp:vertex/aiEndpointWithModelGardenDeployment:AiEndpointWithModelGardenDeployment"
 WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
@@ -99,22 +101,14 @@ def _gpu_endpoint(rid: str, inputs: dict[str, Any]) -> Iterator[Violation]:
     deploy = inputs.get("deployConfig") or {}
     resources = deploy.get("dedicatedResources") or {}
     machine = resources.get("machineSpec") or {}
-    if not (machine.get("acceleratorType") or machine.get("acceleratorCount")):
-        return
-    if "expires-at" not in (deploy.get("systemLabels") or {}):
-        yield Violation(
-            rid,
-            "gpu-expires-at",
-            "GPU endpoint without an expires-at label (nothing says when to stop paying for it)",
-            "set ttl: in the spec (e.g. ttl: 72h); `provision reap` undeploys it after that",
-        )
-    if not resources.get("maxReplicaCount"):
-        yield Violation(
-            rid,
-            "gpu-max-replicas",
-            "GPU endpoint without max replicas (autoscaling has no ceiling)",
-            f"set max_replicas: on endpoint {endpoint} in the spec",
-        )
+    breaches = gpu_endpoint_breaches(
+        endpoint,
+        has_gpu=bool(machine.get("acceleratorType") or machine.get("acceleratorCount")),
+        expires="expires-at" in (deploy.get("systemLabels") or {}),
+        max_replicas=resources.get("maxReplicaCount"),
+    )
+    for breach in breaches:
+        yield Violation(rid, breach.rule, breach.message, breach.fix)
 
 
 def _leaves(value: Any, path: str) -> Iterator[tuple[str, Any]]:

@@ -64,7 +64,7 @@ class ProgramArgs:
 def program_args(spec: EnvironmentSpec, environ: Mapping[str, str], now: datetime) -> ProgramArgs:
     return ProgramArgs(
         tokens=hf_tokens(spec, environ),
-        foundation=FoundationArgs.from_spec(spec),
+        foundation=FoundationArgs.from_spec(spec, now),
         access=ModelAccessArgs.from_spec(spec),
         serving=[ServingEndpointArgs.from_spec(spec, e, now) for e in spec.endpoints],
         caller=CallerIdentityArgs.from_spec(spec),
@@ -98,7 +98,7 @@ def register(spec: EnvironmentSpec, args: ProgramArgs) -> dict[str, Any]:
     if args.budget:
         Budget(
             "budget",
-            args.budget,
+            spec,
             foundation.project_number,
             [foundation.service("billingbudgets.googleapis.com")],
         )

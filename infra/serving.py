@@ -5,6 +5,13 @@ only label map it sends, so our labels (expires-at included, which the policy re
 keeps them on the deployed model, where `provision reap` looks when an endpoint carries no labels of ours.
 It also exposes no dedicated DNS, so the DNS is read back with `gcp.vertex.AiEndpoint.get` (a read of the
 endpoint the deploy created, never managed or deleted by this stack).
+
+Every value comes from provisioning/desired/endpoint.py, the `:deploy` body `provision apply` sends. Two of
+its fields have no pulumi-gcp argument: `endpointUserId` (so the endpoint id is Vertex's number, not the spec
+name) and `dedicatedEndpointDisabled`. Model Garden makes a dedicated endpoint unless that field says
+otherwise (the deprecated `dedicatedEndpointEnabled=false` does not turn it off), so a spec with
+`dedicated_endpoint: false` is refused here, before any resource, instead of getting a dedicated endpoint it
+did not ask for while the outputs pointed at the shared host.
 """
 
 from __future__ import annotations
@@ -12,16 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
 from infra.containers import container_spec
-from infra.labels import expiring_labels
-from provisioning.catalog import MachineShape, load_catalog
+from provisioning.desired import endpoint as desired_endpoint
+from provisioning.desired import model_access as desired_access
+from provisioning.errors import BadInputError
 from provisioning.outputs import endpoint_base_url
-from provisioning.recommend import shape_for_spec_endpoint
-from provisioning.serving import ServingPlan, serving_plan
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 TYPE = "vertexbootstrap:index:ServingEndpoint"
@@ -42,27 +49,23 @@ EndpointConfig = gcp.vertex.AiEndpointWithModelGardenDeploymentEndpointConfigArg
 class ServingEndpointArgs:
     endpoint: EndpointSpec
     region: str
-    shape: MachineShape
-    plan: ServingPlan
-    labels: dict[str, str]
-
-    @property
-    def publisher_model(self) -> str | None:
-        """The catalog's Model Garden name: its enablement (EULA) gates the deploy, whatever is sent."""
-        weights = load_catalog().models[self.endpoint.model].open
-        return weights.publisher_model if weights else None
+    request: dict[str, Any]  # the desired `:deploy` body, without the Hugging Face token
+    publisher_model: str | None  # the catalog's Model Garden name: its enablement gates the deploy
 
     @classmethod
     def from_spec(cls, spec: EnvironmentSpec, endpoint: EndpointSpec, now: datetime) -> ServingEndpointArgs:
         region = spec.endpoint_region(endpoint)
-        shape = shape_for_spec_endpoint(endpoint, region).shape
-        return cls(
-            endpoint=endpoint,
-            region=region,
-            shape=shape,
-            plan=serving_plan(endpoint, shape.count),
-            labels=expiring_labels(spec, now),
-        )
+        request = desired_endpoint.deploy_request(spec, endpoint, region, now)
+        if request["endpointConfig"]["dedicatedEndpointDisabled"]:
+            raise BadInputError(
+                f"endpoints[{endpoint.name}]: dedicated_endpoint: false cannot be deployed with Pulumi",
+                "Model Garden deploys a dedicated endpoint unless dedicatedEndpointDisabled is set, and "
+                "pulumi-gcp's AiEndpointWithModelGardenDeployment has no such argument",
+                f"use `provision apply` for this spec, or set dedicated_endpoint: true on {endpoint.name} "
+                "(call it on its dedicated DNS, as the outputs say)",
+            )
+        uses = [u for u in desired_access.uses(spec) if u.used_by == f"endpoint:{endpoint.name}"]
+        return cls(endpoint, region, request, uses[0].publisher_model if uses else None)
 
 
 class ServingEndpoint(pulumi.ComponentResource):
@@ -83,36 +86,41 @@ class ServingEndpoint(pulumi.ComponentResource):
     ) -> None:
         """`hf_token` must already be a secret; `after`: the aiplatform Service and the model's enablement."""
         super().__init__(TYPE, name, None, opts)
-        endpoint, shape = args.endpoint, args.shape
+        endpoint, request = args.endpoint, args.request
+        model, deploy = request["modelConfig"], request["deployConfig"]
+        resources = deploy["dedicatedResources"]
+        artifact = (
+            {"publisher_model_name": request["publisherModelName"]}
+            if "publisherModelName" in request
+            else {"hugging_face_model_id": request["huggingFaceModelId"]}
+        )
         deployment = Deployment(
             name,
             project=project_id,
             location=args.region,
-            **(
-                {"publisher_model_name": args.plan.publisher_model}
-                if args.plan.publisher_model
-                else {"hugging_face_model_id": args.plan.huggingface_id}
-            ),
+            **artifact,
             model_config=ModelConfig(
-                accept_eula=endpoint.accept_eula,
+                accept_eula=model["acceptEula"],
+                model_display_name=model["modelDisplayName"],
                 hugging_face_access_token=hf_token,
-                container_spec=container_spec(args.plan.container),
+                container_spec=container_spec(model.get("containerSpec")),
             ),
             deploy_config=DeployConfig(
                 dedicated_resources=DedicatedResources(
                     machine_spec=MachineSpec(
-                        machine_type=shape.machine_type,
-                        accelerator_type=shape.accelerator,
-                        accelerator_count=shape.count,
+                        machine_type=resources["machineSpec"]["machineType"],
+                        accelerator_type=resources["machineSpec"]["acceleratorType"],
+                        accelerator_count=resources["machineSpec"]["acceleratorCount"],
                     ),
-                    min_replica_count=endpoint.min_replicas,
-                    max_replica_count=endpoint.max_replicas,
-                    spot=endpoint.spot,
+                    min_replica_count=resources["minReplicaCount"],
+                    max_replica_count=resources["maxReplicaCount"],
+                    spot=resources["spot"],
                 ),
-                system_labels=args.labels,
+                system_labels=deploy["systemLabels"],
             ),
             endpoint_config=EndpointConfig(
-                endpoint_display_name=endpoint.name, dedicated_endpoint_enabled=endpoint.dedicated_endpoint
+                endpoint_display_name=request["endpointConfig"]["endpointDisplayName"],
+                dedicated_endpoint_enabled=True,  # from_spec refused dedicatedEndpointDisabled
             ),
             deletion_policy="DELETE",
             opts=pulumi.ResourceOptions(
@@ -124,17 +132,14 @@ class ServingEndpoint(pulumi.ComponentResource):
             ),
         )
         self.endpoint_id = deployment.endpoint
-        if endpoint.dedicated_endpoint:
-            found = gcp.vertex.AiEndpoint.get(
-                f"{name}-lookup",
-                pulumi.Output.concat(
-                    "projects/", project_id, "/locations/", args.region, "/endpoints/", deployment.endpoint
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.dedicated_dns = found.dedicated_endpoint_dns.apply(_host)
-        else:
-            self.dedicated_dns = pulumi.Output.from_input(None)
+        found = gcp.vertex.AiEndpoint.get(
+            f"{name}-lookup",
+            pulumi.Output.concat(
+                "projects/", project_id, "/locations/", args.region, "/endpoints/", deployment.endpoint
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.dedicated_dns = found.dedicated_endpoint_dns.apply(_host)
         self.target = pulumi.Output.all(project_id, self.endpoint_id, self.dedicated_dns).apply(
             lambda values: _target(endpoint, args.region, *values)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 
 from provisioning import __version__
+from provisioning.cli_help import WorkflowGroup
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection, resolve_api_endpoint
 from provisioning.spec import load_spec
@@ -26,7 +28,8 @@ app = typer.Typer(
     help="From nothing to a verified OpenAI-compatible chat-completions endpoint on Vertex AI.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
+    cls=WorkflowGroup,
 )
 err_console = Console(stderr=True, highlight=False)
 out_console = Console(highlight=False)
@@ -47,6 +50,10 @@ AccessTokenFileOption = Annotated[
     typer.Option("--access-token-file", help="File holding a Google access token (else env, else ADC)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output (JSON).")]
+YesOption = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Do it without asking (required where nobody can answer, e.g. CI)."),
+]
 
 
 def guarded(action: Callable[[], T]) -> T:
@@ -86,7 +93,9 @@ def main(
 
 @app.command()
 def validate(spec: SpecOption, json_output: JsonOption = False) -> None:
-    """Validate a spec file offline (no API calls): exit 0 when valid, 2 with the problems otherwise."""
+    """Validate a spec file offline (no API calls): exit 0 when valid, 2 with the problems otherwise.
+
+    Example: provision validate --spec examples/dev.yaml"""
 
     def run() -> None:
         env = load_spec(spec)
@@ -105,7 +114,7 @@ def smoke(
     model: Annotated[str, typer.Option("--model", help='`model` for --base-url ("" = dedicated).')] = "",
     kind: Annotated[str, typer.Option("--kind", help="maas or endpoint, for --base-url.")] = "maas",
     target: Annotated[
-        list[str] | None, typer.Option("--target", help="Only these targets (repeatable).")
+        list[str] | None, typer.Option("--target", metavar="NAME", help="Only these targets (repeatable).")
     ] = None,
     access_token_file: AccessTokenFileOption = None,
     api_endpoint: ApiEndpointOption = None,
@@ -119,15 +128,18 @@ def smoke(
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request.")] = 60.0,
     max_retries: Annotated[int, typer.Option("--max-retries", help="SDK retries (429, 5xx).")] = 2,
     json_file: Annotated[
-        Path | None, typer.Option("--json", help="Write the JSON report here (- = stdout).")
+        Path | None, typer.Option("--json-file", help="Write the JSON report here (- = stdout).")
     ] = None,
     junit_file: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here.")] = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Verify chat completions on every target (openai SDK, refreshing Google token).
 
     With --api-endpoint (or PROVISION_API_ENDPOINT) every Google host in the targets, dedicated DNS included,
     is sent to that base URL instead. Exit 0 when every required check passed, 1 otherwise, 2 on bad input
-    (nothing sent)."""
+    (nothing sent).
+
+    Example: provision smoke --outputs outputs.json --wait-ready 600 --junit smoke.xml"""
     from provisioning import smoke as smoke_lib
 
     def run_() -> int:
@@ -142,23 +154,31 @@ def smoke(
             if outputs is not None
             else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google", endpoint)]
         )
-        report = smoke_lib.run_smoke(
-            smoke_lib.SmokeRun(
-                targets=targets,
-                access_token_file=access_token_file,
-                options=smoke_lib.SmokeOptions(max_tokens=max_tokens, gcs_image=gcs_image),
-                wait_ready_s=wait_ready,
-                concurrency=concurrency,
-                requests=requests,
-                timeout_s=timeout,
-                max_retries=max_retries,
+        from provisioning.progress import Board
+
+        with Board(err_console, transient=True) as board:  # each check live; the table follows
+            report = smoke_lib.run_smoke(
+                smoke_lib.SmokeRun(
+                    targets=targets,
+                    access_token_file=access_token_file,
+                    options=smoke_lib.SmokeOptions(max_tokens=max_tokens, gcs_image=gcs_image),
+                    wait_ready_s=wait_ready,
+                    concurrency=concurrency,
+                    requests=requests,
+                    timeout_s=timeout,
+                    max_retries=max_retries,
+                ),
+                rows=board,
             )
-        )
         if json_file is not None:
             smoke_lib.write_json(report, json_file)
         if junit_file is not None:
             smoke_lib.write_junit(report, junit_file)
-        smoke_lib.print_table(report, err_console if str(json_file) == "-" else out_console)
+        if json_output:
+            for line in smoke_lib.json_lines(report):
+                print_json_line(line)
+        else:
+            smoke_lib.print_table(report, err_console if str(json_file) == "-" else out_console)
         return report.exit_code
 
     raise typer.Exit(guarded(run_))
@@ -172,7 +192,9 @@ def emulator_command(
     seed: Annotated[Path | None, typer.Option(help="Seed file (YAML) instead of the default world.")] = None,
     lro_scale: Annotated[float | None, typer.Option(help="Multiply operation latencies by this.")] = None,
 ) -> None:
-    """Run the local Google Cloud emulator (same as `python -m emulator`)."""
+    """Run the local Google Cloud emulator (same as `python -m emulator`); docs/emulator.md lists its knobs.
+
+    Example: provision emulator --port 8790"""
     from emulator.cli import main as emulator_main
 
     argv = ["--host", host, "--port", str(port)]
@@ -214,7 +236,9 @@ def doctor(
     json_output: JsonOption = False,
     probe_maas: ProbeMaasOption = False,
 ) -> None:
-    """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input."""
+    """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input.
+
+    Example: provision doctor --spec examples/dev.yaml"""
 
     def run() -> int:
         env = load_spec(spec)
@@ -250,13 +274,16 @@ def plan(
         ),
     ] = "engine",
 ) -> None:
-    """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing."""
+    """The steps apply would take, the failures predicted for each, and the cost per hour. Changes nothing.
+
+    Example: provision plan --spec examples/dev.yaml --explain"""
 
     def run() -> int:
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
         env = load_spec(spec)
-        from provisioning.plan import print_plan, print_pulumi_plan, pulumi_plan, run_plan
+        from provisioning.plan import print_plan, run_plan
+        from provisioning.pulumi_plan import print_pulumi_plan, pulumi_plan
 
         if engine == "pulumi":
             graph = pulumi_plan(env)
@@ -343,14 +370,23 @@ def apply(
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
-    """Create or adopt the project, link billing, enable APIs and models, deploy endpoints, write outputs."""
+    """Create or adopt the project, link billing, enable APIs and models, deploy endpoints, write outputs.
+
+    Resumable: run it again after a failure. State lives in .provision/<project>.state.json (--state).
+
+    Example: provision apply --spec examples/dev.yaml --outputs outputs.json"""
 
     def run() -> None:
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
+        if outputs is not None:
+            from provisioning.outputs import check_outputs_path
+
+            check_outputs_path(outputs, spec)
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, QuietReporter, RichReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel, parse_shard
+        from provisioning.progress import Board
         from provisioning.state_url import check_state_location, is_gcs
 
         check_parallel(parallel)
@@ -368,17 +404,20 @@ def apply(
                     fix="leave it out, or use gs://BUCKET/PREFIX",
                 )
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
-            rows = apply_fleet(
-                spec,
-                connection,
-                parallel=parallel,
-                json_events=json_output,
-                outputs_dir=outputs,
-                deadline_s=deadline_s,
-                shard=parse_shard(shard) if shard is not None else None,
-                state=state,
-                lock=_lock_options(QuietReporter(), True, lock_timeout, lock_ttl),
-            )
+            board = None if json_output else Board(err_console)  # one live row per environment
+            with board or contextlib.nullcontext():
+                rows = apply_fleet(
+                    spec,
+                    connection,
+                    parallel=parallel,
+                    json_events=json_output,
+                    outputs_dir=outputs,
+                    deadline_s=deadline_s,
+                    rows=board,
+                    shard=parse_shard(shard) if shard is not None else None,
+                    state=state,
+                    lock=_lock_options(QuietReporter(), True, lock_timeout, lock_ttl),
+                )
             if json_output:
                 print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
             else:
@@ -422,16 +461,29 @@ def destroy(
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
+    yes: YesOption = False,
 ) -> None:
-    """Undeploy and delete the spec's endpoints and models; APIs stay enabled."""
+    """Undeploy and delete the spec's endpoints and models; APIs stay enabled. Asks first (--yes: don't).
+
+    Example: provision destroy --spec examples/dev.yaml --delete-project --yes"""
 
     def run() -> None:
         env = load_spec(spec)  # bad input fails before the Google clients load
+        from provisioning.confirm import confirm_destructive
         from provisioning.engine import render
-        from provisioning.engine.destroy import destroy_spec
+        from provisioning.engine.destroy import describe_destroy, destroy_spec
         from provisioning.engine.events import JsonReporter, RichReporter
 
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        from provisioning.state_url import check_state_location
+
+        if state is not None:
+            check_state_location(state)  # a bad --state is refused before the question
+        confirm_destructive(
+            describe_destroy(env, delete_project),
+            f"provision destroy --spec {spec}" + (" --delete-project" if delete_project else ""),
+            yes,
+        )
         run_destroy = functools.partial(
             destroy_spec, env, connection, delete_project=delete_project, state_path=state
         )
@@ -464,8 +516,11 @@ def reap(
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
+    yes: YesOption = False,
 ) -> None:
-    """Undeploy endpoints whose expires-at label has passed."""
+    """Undeploy endpoints whose expires-at label has passed. Asks first unless --dry-run or --yes.
+
+    Example: provision reap --projects acme-genai-dev,acme-genai-ci --dry-run"""
 
     def run() -> None:
         if (spec is None) == (projects is None):
@@ -498,6 +553,15 @@ def reap(
                     fix="leave it out, or use gs://BUCKET/PREFIX",
                 )
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        if not dry_run:
+            from provisioning.confirm import confirm_destructive
+
+            where = ", ".join(p for p, _ in targets)
+            confirm_destructive(
+                f"undeploy every endpoint past its expires-at label in {where}",
+                f"provision reap {f'--spec {spec}' if spec is not None else f'--projects {projects}'}",
+                yes,
+            )
         run_reap = functools.partial(reap_expired, connection, targets, dry_run=dry_run, state=location)
         if json_output:
             rows = run_reap(lock=_lock_options(JsonReporter(sys.stderr), True, lock_timeout, lock_ttl))

@@ -70,7 +70,7 @@ def demo_steps(work: Path) -> list[Step]:
                 "smoke",
                 "--outputs",
                 str(outputs),
-                "--json",
+                "--json-file",
                 str(work / "smoke.json"),
                 "--junit",
                 str(work / "smoke.xml"),
@@ -80,7 +80,7 @@ def demo_steps(work: Path) -> list[Step]:
         ),
         Step(
             "destroy",
-            ("destroy", "--spec", SPEC, "--state", str(state), "--delete-project"),
+            ("destroy", "--spec", SPEC, "--state", str(state), "--delete-project", "--yes"),
             "undeploy and delete the endpoint, delete the project",
         ),
     ]

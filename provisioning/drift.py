@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from provisioning.catalog import MachineShape
+from provisioning.desired.labels import ours
 from provisioning.gcp.vertex import EndpointInfo
-from provisioning.spec import EndpointSpec
+from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 SERVING_MODEL = "serving-model"
 SERVING_FRAMEWORK = "serving-framework"
@@ -28,6 +29,12 @@ def label_value(text: str) -> str:
 def serving_labels(endpoint: EndpointSpec) -> dict[str, str]:
     """What the endpoint serves, as labels, so a later plan or apply can tell when the spec moved on."""
     return {SERVING_MODEL: label_value(endpoint.model), SERVING_FRAMEWORK: endpoint.framework}
+
+
+def is_spec_endpoint(endpoint: EndpointInfo, spec: EnvironmentSpec, name: str) -> bool:
+    """Whether `endpoint` is the spec endpoint `name`: its user id is the spec name (apply sets it), or it
+    has that display name and our labels (another team's endpoint may share the display name)."""
+    return endpoint.endpoint_id == name or (endpoint.display_name == name and ours(endpoint.labels, spec))
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,31 @@ def endpoint_base_url(
     return f"{host}/{API_VERSION}/projects/{project}/locations/{location}/endpoints/{endpoint_id}"
 
 
+def check_outputs_path(outputs: Path, spec: Path) -> None:
+    """`apply --outputs`, before any call: a file path for one spec (a folder for a folder of specs), never
+    the spec itself, in a folder that is one (else the write fails after everything was created)."""
+    fix = "e.g. --outputs .provision/outputs.json (or leave it out for .provision/<project>.outputs.json)"
+    if spec.is_dir():
+        if outputs.exists() and not outputs.is_dir():
+            raise BadInputError(
+                f"--outputs {outputs}: not a folder",
+                "with a folder of specs, --outputs names the folder that gets a <project>.outputs.json each",
+                "pass a folder (it is created when missing)",
+            )
+        return
+    if outputs.exists() and spec.exists() and os.path.samefile(outputs, spec):
+        raise BadInputError(
+            f"--outputs {outputs} is the spec file itself", "apply would overwrite the spec", fix
+        )
+    if outputs.is_dir():
+        raise BadInputError(
+            f"--outputs {outputs} is a directory", "--outputs names the JSON file apply writes", fix
+        )
+    parent = next((p for p in outputs.absolute().parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise BadInputError(f"--outputs {outputs}: {parent} is a file, not a folder", fix=fix)
+
+
 def write_outputs(outputs: Outputs, path: str | os.PathLike[str]) -> None:
     """Write atomically, so a reader never sees half a file."""
     file = Path(path)
@@ -89,6 +114,13 @@ def read_outputs(path: str | os.PathLike[str]) -> Outputs:
             f"{file}: no such outputs file",
             fix="run `provision apply --spec FILE --outputs FILE` or `pulumi stack output --json > FILE`",
         ) from None
+    except IsADirectoryError:
+        raise BadInputError(
+            f"{file}: is a directory, not an outputs file",
+            fix="pass the JSON file apply wrote, e.g. --outputs .provision/acme-genai-dev.outputs.json",
+        ) from None
+    except OSError as error:
+        raise BadInputError(f"{file}: cannot read the outputs file", str(error), "check the path") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise BadInputError(f"{file}: not a JSON document", str(error), "regenerate it with apply") from None
     data = _unwrap_pulumi_outputs(data)

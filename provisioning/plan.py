@@ -8,21 +8,24 @@ workload_identity. Budgets and federation are not read by doctor, so their steps
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from provisioning.desired import apis as desired_apis
+from provisioning.desired import caller as desired_caller
+from provisioning.desired import project as desired_project
+from provisioning.desired import wif
+from provisioning.desired.labels import EXPIRES_AT
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations
-from provisioning.drift import endpoint_drift
-from provisioning.engine.serving import is_spec_endpoint
-from provisioning.errors import ProvisionError
+from provisioning.drift import endpoint_drift, is_spec_endpoint
 from provisioning.gcp.connection import Connection
-from provisioning.identity import CALLER_ROLE, WIF_ROLE, BudgetArgs, GithubFederation
+from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
 
@@ -84,13 +87,16 @@ def _project_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
     if obs.project is None or obs.project.error is not None:
         return "unknown", f"could not read {pid}"
     if obs.project.value is None:
-        where = spec.project.parent or "no parent"
-        return "create", f"create {pid} under {where}, labelled managed-by=provision"
+        body = desired_project.project(spec, datetime.now(UTC)) or {}
+        where = body.get("parent") or "no parent"
+        labels = ", ".join(f"{k}={v}" for k, v in sorted(body.get("labels", {}).items()) if k != EXPIRES_AT)
+        return "create", f"create {pid} under {where}, labelled {labels}"
     return "no-op", f"{pid} exists" + (" (adopted)" if spec.project.adopt else "")
 
 
 def _billing_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    account = spec.project.billing_account
+    body = desired_project.billing_info(spec)
+    account = body["billingAccountName"] if body else None
     if account is None:
         return "no-op", "no billing_account in the spec; the project's own billing is used"
     info = obs.billing_info.value if obs.billing_info else None
@@ -100,7 +106,7 @@ def _billing_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
 
 
 def _apis_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    required = spec.required_apis()
+    required = desired_apis.service_ids(spec)
     enabled = (obs.services.value if obs.services else None) or set()
     if obs.services is not None and obs.services.error is not None:
         return "unknown", "could not list enabled APIs; apply enables what is missing"
@@ -150,10 +156,10 @@ def _endpoint_step(
 
 
 def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
-    email = f"{spec.caller.service_account_id}@{spec.project.id}.iam.gserviceaccount.com"
+    email, role = desired_caller.email(spec), desired_caller.project_binding(spec)["role"]
     if obs.caller is not None and obs.caller.value is not None:
-        return "no-op", f"{email} exists; apply ensures {CALLER_ROLE} (idempotent)"
-    return "create", f"create {email} and grant it {CALLER_ROLE}"
+        return "no-op", f"{email} exists; apply ensures {role} (idempotent)"
+    return "create", f"create {email} and grant it {role}"
 
 
 def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
@@ -189,7 +195,8 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
     if github is not None:
         detail = (
             f"pool {github.pool_id}, GitHub OIDC provider {github.provider_id} with condition "
-            f"{github.condition}, {WIF_ROLE} on the caller for {github.repository}; created when missing "
+            f"{wif.provider(github)['attributeCondition']}, {WIF_ROLE} on the caller for "
+            f"{github.repository}; created when missing "
             "(not read by plan)"
         )
         add("workload_identity", "ensure", detail, f"workloadIdentityPools/{github.pool_id}")
@@ -243,147 +250,3 @@ def print_plan(plan: Plan, console: Console) -> None:
                 f"[bold red]fail[/] {finding.id}: {finding.evidence}\n  fix: {finding.fix}", soft_wrap=True
             )
     console.print(f"{plan.report.read_calls} read calls, 0 mutating calls")
-
-
-# The inputs a reviewer needs to judge a node (leaf or map names in pulumi-gcp's wire form), in display order.
-# Secrets arrive already masked ("[secret]"); the plan runs on placeholder tokens and never reads a real one.
-KEY_INPUTS = (
-    "projectId",
-    "service",
-    "location",
-    "region",
-    "publisherModelName",
-    "huggingFaceModelId",
-    "acceptEula",
-    "huggingFaceAccessToken",
-    "machineType",
-    "acceleratorType",
-    "acceleratorCount",
-    "minReplicaCount",
-    "maxReplicaCount",
-    "spot",
-    "dedicatedEndpointEnabled",
-    "billingAccount",
-    "specifiedAmount",
-    "thresholdRules",
-    "accountId",
-    "role",
-    "member",
-    "attributeCondition",
-    "labels",
-    "systemLabels",
-)
-
-
-def key_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-    """The KEY_INPUTS found anywhere in a node's inputs, in KEY_INPUTS order."""
-    found: dict[str, Any] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key in KEY_INPUTS:
-                    found[key] = item
-                else:
-                    walk(item)
-
-    walk(inputs)
-    return {key: found[key] for key in KEY_INPUTS if key in found}
-
-
-@dataclass(frozen=True)
-class PulumiPlan:
-    """What `pulumi up` would register (offline, under Pulumi's mocks) and the policy's verdict on it."""
-
-    project: str
-    resources: list[dict[str, Any]]
-    violations: list[dict[str, str]]
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.violations else 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "engine": "pulumi",
-            "resources": self.resources,
-            "policy": {"passed": not self.violations, "violations": self.violations},
-            "exit_code": self.exit_code,
-        }
-
-
-def pulumi_plan(spec: EnvironmentSpec) -> PulumiPlan:
-    """The resource graph for the spec with each node's key inputs, and infra.policy's check of it.
-
-    Needs the `pulumi` extra; without it the error says how to install it."""
-    try:
-        from infra.graph import resource_graph
-        from infra.policy import check
-    except ImportError as error:
-        raise ProvisionError(
-            "the Pulumi resource graph needs the pulumi packages",
-            why=str(error),
-            fix="pip install -e '.[pulumi]' (make env installs every extra)",
-        ) from None
-    graph = resource_graph(spec)
-    resources = [
-        {
-            "type": node["type"],
-            "name": node["name"],
-            "parent": node["parent"] or "",
-            "depends_on": list(node["depends_on"]),
-            "custom": node["custom"],
-            "inputs": key_inputs(node["inputs"]),
-        }
-        for node in graph
-    ]
-    violations = [asdict(v) for v in check(graph)]
-    return PulumiPlan(spec.project.id, resources, violations)
-
-
-def _short(urn_id: str) -> str:
-    """`type::name` → `name (Type)`: the last segment of the type is enough to tell nodes apart in a table."""
-    type_, _, name = urn_id.partition("::")
-    return f"{name} ({type_.rsplit(':', 1)[-1]})"
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={_shown(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "; ".join(_shown(v) for v in value)
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-def print_pulumi_plan(plan: PulumiPlan, console: Console) -> None:
-    resources = plan.resources
-    table = Table(title=f"pulumi resource graph: {plan.project} ({len(resources)} resources)", expand=True)
-    table.add_column("type", ratio=3)
-    table.add_column("name", ratio=2)
-    table.add_column("parent", ratio=2)
-    table.add_column("depends on", ratio=3)
-    table.add_column("key inputs", ratio=4)
-    for node in resources:
-        table.add_row(
-            node["type"],
-            node["name"],
-            _short(node["parent"]) if node["parent"] else "",
-            ", ".join(_short(d) for d in node["depends_on"]),
-            # escaped: rich would take "[secret]" for markup and print nothing
-            escape("\n".join(f"{key}: {_shown(value)}" for key, value in node["inputs"].items())),
-        )
-    console.print(table)
-    console.print(
-        "computed offline under Pulumi's mocks, no API call; `pulumi preview` checks it against Google Cloud"
-    )
-    if not plan.violations:
-        console.print("policy: passed (`pulumi up` runs the same check before registering anything)")
-        return
-    count = len(plan.violations)
-    console.print(f"[bold red]policy: {count} violation(s)[/]; `pulumi up` would refuse this stack")
-    for v in plan.violations:
-        listed = escape(f"{v['resource']}: [{v['rule']}] {v['message']}\n  fix: {v['fix']}")
-        console.print(f"[bold red]fail[/] {listed}", soft_wrap=True, highlight=False)

@@ -6,8 +6,10 @@ example, before any API is called.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,6 +44,9 @@ _API = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*\.googleapis\.com$")
 _ENV_VAR = re.compile(r"^[A-Z_][A-Z0-9_]{0,127}$")
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _DURATION = re.compile(r"^([0-9]{1,5})(m|h|d)$")
+# Workload identity pool and provider ids: 4-32 characters, and the prefix gcp- is Google's.
+_WIF_ID = re.compile(r"^(?!gcp-)[a-z][a-z0-9-]{2,30}[a-z0-9]$")
+MAAS_ROUTE_ID = "openapi"  # .../endpoints/openapi is the shared MaaS base URL: no endpoint may take the name
 _FORBIDDEN_IN_PROJECT_ID = ("google", "null", "undefined", "ssl")
 
 MIN_TTL = timedelta(minutes=10)
@@ -133,6 +138,10 @@ ResourceName = Annotated[
     str, _check(_RESOURCE_NAME, "1-63 lowercase letters, digits or hyphens, starting with a letter")
 ]
 Labels = Annotated[dict[str, str], AfterValidator(_valid_labels)]
+WorkloadIdentityId = Annotated[
+    str,
+    _check(_WIF_ID, "4-32 lowercase letters, digits or hyphens, starting with a letter, not with gcp-"),
+]
 
 
 class _Strict(BaseModel):
@@ -210,6 +219,16 @@ class EndpointSpec(_Strict):
     )
     container_args: list[str] | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _not_the_maas_route(cls, value: str) -> str:
+        if value == MAAS_ROUTE_ID:
+            raise ValueError(
+                f"{MAAS_ROUTE_ID!r} is the path of the shared MaaS base URL (.../endpoints/{MAAS_ROUTE_ID}); "
+                "an endpoint with that id would collide with it: pick another name"
+            )
+        return value
+
     @field_validator("model")
     @classmethod
     def _known_open_model(cls, value: str) -> str:
@@ -266,8 +285,8 @@ class EndpointSpec(_Strict):
 
 class WorkloadIdentitySpec(_Strict):
     github_repository: Annotated[str, _check(_GITHUB_REPO, "OWNER/REPOSITORY on GitHub")]
-    pool_id: ResourceName = "ci-pool"
-    provider_id: ResourceName = "github"
+    pool_id: WorkloadIdentityId = "ci-pool"
+    provider_id: WorkloadIdentityId = "github"
 
 
 class CallerSpec(_Strict):
@@ -383,9 +402,17 @@ def parse_duration(text: str) -> timedelta:
 MAX_YAML_DEPTH = 32  # a spec nests 4 levels; deeper input is an attack on the parser's recursion
 
 
+class DuplicateKeyError(yaml.YAMLError):
+    """A mapping repeats a key: YAML would silently keep the last value (a second `project:` block wins)."""
+
+    def __init__(self, key: Any, first_line: int, second_line: int) -> None:
+        self.key, self.first_line, self.second_line = key, first_line, second_line
+        super().__init__(f"key {key!r} is given twice (lines {first_line} and {second_line})")
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML without anchors/aliases (how YAML bombs work) and without deep nesting (which would
-    exhaust Python's recursion limit): a spec never needs either."""
+    """Safe YAML without anchors/aliases (how YAML bombs work), without deep nesting (which would
+    exhaust Python's recursion limit) and without repeated keys: a spec never needs any of them."""
 
     _depth = 0
 
@@ -403,6 +430,18 @@ class _NoAliasLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first_lines: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if key in first_lines:
+                raise DuplicateKeyError(key, first_lines[key], line)
+            first_lines[key] = line
+        return super().construct_mapping(node, deep)
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -446,6 +485,13 @@ def _format_validation_error(source: str, error: ValidationError) -> SpecError:
         elif item["type"] == "missing":
             message = "required field is missing"
         got = "" if item["type"] == "missing" else f" (got {_short(value)})"
+        if isinstance(value, bool) and item["type"] == "string_type":
+            field = _field_path(loc).rsplit(".", 1)[-1]
+            word = "yes" if value else "no"
+            got += (
+                f"; YAML 1.1 reads an unquoted yes/no/on/off/true/false as a boolean: quote it, "
+                f'e.g. {field}: "{word}"'
+            )
         lines.append(f"{_field_path(loc)}: {message}{got}; example: {_example_for(loc)}")
     return SpecError(
         f"{source}: the spec is not valid ({len(lines)} problem{'s' if len(lines) != 1 else ''})",
@@ -469,12 +515,40 @@ def parse_spec(data: Any, source: str = "spec") -> EnvironmentSpec:
         raise _format_validation_error(source, error) from None
 
 
+def _regular_file_size(file: Path) -> int:
+    """The size of `file`, or the SpecError that says what it is instead of a regular file."""
+    fix = "pass --spec with the path of a YAML spec file"
+    try:
+        info = file.stat()
+    except FileNotFoundError:
+        if file.is_symlink():
+            raise SpecError(f"{file}: a symbolic link to a missing file", fix=fix) from None
+        raise SpecError(f"{file}: no such spec file", fix=fix) from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise SpecError(f"{file}: a symbolic link loop (it never reaches a file)", fix=fix) from None
+        raise SpecError(f"{file}: cannot read the spec", error.strerror or str(error), fix) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise SpecError(
+            f"{file}: is a directory, not a spec file",
+            fix=f"{fix} (only `provision apply` takes a folder of specs)",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a socket"
+            if stat.S_ISSOCK(info.st_mode)
+            else "a device"
+        )
+        raise SpecError(f"{file}: not a regular file ({kind}); it is not read", fix=fix)
+    return info.st_size
+
+
 def load_spec(path: str | os.PathLike[str]) -> EnvironmentSpec:
     """Read, parse and validate a spec file; every failure is a `SpecError` (exit code 2)."""
     file = Path(path)
-    if not file.is_file():
-        raise SpecError(f"{file}: no such spec file", fix="pass --spec with the path of a YAML spec")
-    size = file.stat().st_size
+    size = _regular_file_size(file)
     if size > MAX_SPEC_BYTES:
         raise SpecError(
             f"{file}: the spec is {size} bytes; the limit is {MAX_SPEC_BYTES}", fix="trim the file"
@@ -485,6 +559,12 @@ def load_spec(path: str | os.PathLike[str]) -> EnvironmentSpec:
         raise SpecError(f"{file}: not UTF-8 text ({error.reason})", fix="save the spec as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_NoAliasLoader)
+    except DuplicateKeyError as error:
+        raise SpecError(
+            f"{file}: {error}",
+            "YAML keeps only the last value of a repeated key, so the first would be silently ignored",
+            f"keep one {error.key!r} (merge the two into one)",
+        ) from None
     except yaml.YAMLError as error:
         raise SpecError(
             f"{file}: not valid YAML", str(error), "fix the YAML syntax at the line shown"

@@ -13,7 +13,7 @@ from typing import Any
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from pydantic import BaseModel, ValidationError
 
-from emulator.contract import Violation
+from emulator.discovery import Violation
 
 TYPES: dict[str, type[BaseModel]] = {
     "ChatCompletion": ChatCompletion,

@@ -14,31 +14,17 @@ from provisioning.doctor import checks
 from provisioning.doctor.cost import CostEstimate, estimate_cost
 from provisioning.doctor.findings import Finding, Status, exit_code
 from provisioning.doctor.observe import Observations, observe
+from provisioning.doctor.offline import endpoint_findings, resolve_shapes, usable_shapes
 from provisioning.errors import BadInputError
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.retry import RetryPolicy
-from provisioning.recommend import EndpointShape, shape_for_spec_endpoint
+from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
 
 # A preflight answers quickly: retry transient failures for at most 10 s (apply keeps the default 120 s).
 READ_RETRY = RetryPolicy(total_s=10.0)
 STATUS_STYLE = {Status.OK: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.UNKNOWN: "cyan"}
-
-
-def resolve_shapes(spec: EnvironmentSpec) -> dict[str, EndpointShape | BadInputError]:
-    """Each endpoint's machine shape (the spec's, or the recommendation); the refusal when nothing fits."""
-    resolved: dict[str, EndpointShape | BadInputError] = {}
-    for e in spec.endpoints:
-        try:
-            resolved[e.name] = shape_for_spec_endpoint(e, spec.endpoint_region(e))
-        except BadInputError as refusal:
-            resolved[e.name] = refusal
-    return resolved
-
-
-def usable_shapes(resolved: dict[str, EndpointShape | BadInputError]) -> dict[str, EndpointShape]:
-    return {name: s for name, s in resolved.items() if isinstance(s, EndpointShape)}
 
 
 @dataclass
@@ -80,11 +66,7 @@ def evaluate(
     findings.extend(checks.maas(spec, obs))
     shapes = usable_shapes(resolved)
     for endpoint in spec.endpoints:
-        shape = resolved[endpoint.name]
-        findings.append(checks.model_fit(endpoint, shape))
-        if isinstance(shape, EndpointShape):
-            findings.append(checks.gpu_region(spec, endpoint, shape, obs))
-        findings.append(checks.open_model(spec, endpoint, obs))
+        findings.extend(endpoint_findings(spec, endpoint, resolved[endpoint.name], obs))
     for need in checks.quota_needs(spec, shapes):
         outcome = obs.quotas.get((need.accelerator, need.spot))
         findings.append(checks.quota(spec, need, outcome, obs))

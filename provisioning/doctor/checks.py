@@ -304,7 +304,8 @@ def quota(
     reading = outcome.value
     assert reading is not None
     here: RegionQuota = reading.region(need.region)
-    free = f"limit {here.limit} − usage {here.usage} = {here.available} free"
+    own = f" ({here.own} held by this environment's own endpoints, counted once)" if here.own else ""
+    free = f"limit {here.limit} − usage {here.usage}{own} = {here.available} free"
     evidence = f"{quota_id} in {need.region}: {free}; {wants}"
     if here.available >= need.at_max:
         return Finding(id_, Status.OK, evidence, step=step)
@@ -322,8 +323,10 @@ def quota(
 
 
 def gpu_region(
-    spec: EnvironmentSpec, endpoint: EndpointSpec, shape: EndpointShape, obs: Observations
+    spec: EnvironmentSpec, endpoint: EndpointSpec, shape: EndpointShape, obs: Observations | None
 ) -> Finding:
+    """Whether the endpoint's region offers its GPU; if not, a WARN when apply can fail over (to a fallback
+    region with quota, or one offering the GPU when quota was not read), else a FAIL."""
     catalog = load_catalog()
     region = spec.endpoint_region(endpoint)
     accelerator = shape.shape.accelerator
@@ -339,10 +342,13 @@ def gpu_region(
         shape.shape.count * endpoint.max_replicas,
         (endpoint.name,),
     )
-    outcome = obs.quotas.get((accelerator, endpoint.spot))
+    outcome = obs.quotas.get((accelerator, endpoint.spot)) if obs else None
     reading = outcome.value if outcome else None
     fallbacks = rank_fallbacks(spec, need, reading)
     failover = _failing_over(spec, need, reading)
+    untried = fallback_order(spec, region, accelerator)
+    if not failover and reading is None and untried:
+        failover = f"; apply will try {', '.join(untried)} (fallback_regions; their quota was not read)"
     return Finding(
         id_,
         Status.WARN if failover else Status.FAIL,
@@ -389,7 +395,7 @@ def _fitting_hint(endpoint: EndpointSpec) -> str:
     return f"machine_type: {rec.shape.machine_type} ({rec.shape.count} × {rec.shape.accelerator})"
 
 
-def open_model(spec: EnvironmentSpec, endpoint: EndpointSpec, obs: Observations) -> Finding:
+def open_model(spec: EnvironmentSpec, endpoint: EndpointSpec, obs: Observations | None) -> Finding:
     """EULA and Hugging Face token the deploy will need, and that Model Garden knows the model."""
     weights = load_catalog().models[endpoint.model].open
     assert weights is not None
@@ -416,9 +422,9 @@ def open_model(spec: EnvironmentSpec, endpoint: EndpointSpec, obs: Observations)
         )
     if weights.publisher_model is None:
         return Finding(id_, Status.OK, f"deployed from Hugging Face ({weights.huggingface_id})", step=step)
-    outcome = obs.publisher_models.get(weights.publisher_model)
+    outcome = obs.publisher_models.get(weights.publisher_model) if obs else None
     if outcome is None:
-        return Finding(id_, Status.UNKNOWN, "not read", step=step)
+        return Finding(id_, Status.UNKNOWN, f"{weights.publisher_model}: not read", step=step)
     if outcome.error is not None:
         return _read_failed(id_, weights.publisher_model, outcome.error, step)
     if outcome.value is None:

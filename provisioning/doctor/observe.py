@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from provisioning.catalog import load_catalog
+from provisioning.desired import model_access as model_access_needs
+from provisioning.drift import is_spec_endpoint
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
 from provisioning.gcp import billing, iam, model_access, projects, quotas, services, vertex
 from provisioning.gcp.billing import BillingAccountInfo, BillingInfo
@@ -76,18 +78,28 @@ def quota_needs_by_key(
     return needs
 
 
-def publisher_models_of(spec: EnvironmentSpec) -> list[str]:
-    catalog = load_catalog()
-    names: list[str] = []
-    for maas in spec.maas_models:
-        offer = catalog.models[maas.name].maas
-        assert offer is not None
-        names.append(offer.publisher_model)
-    for endpoint in spec.endpoints:
-        weights = catalog.models[endpoint.model].open
-        if weights is not None and weights.publisher_model and weights.publisher_model not in names:
-            names.append(weights.publisher_model)
-    return names
+def own_gpus(
+    spec: EnvironmentSpec, listed: dict[str, Outcome[list[EndpointInfo]]]
+) -> dict[QuotaKey, dict[str, int]]:
+    """GPUs the spec's own deployed endpoints hold, per (GPU type, spot) and region: part of the quota usage
+    already, and needed again by the same endpoints, so they must not count twice."""
+    held: dict[QuotaKey, dict[str, int]] = {}
+    for region, outcome in listed.items():
+        for found in outcome.value or []:
+            spec_endpoint = next((e for e in spec.endpoints if is_spec_endpoint(found, spec, e.name)), None)
+            if spec_endpoint is None:
+                continue
+            for deployed in found.deployed_models:
+                per_region = held.setdefault((deployed.accelerator_type, spec_endpoint.spot), {})
+                gpus = deployed.accelerator_count * max(1, deployed.min_replicas)
+                per_region[region] = per_region.get(region, 0) + gpus
+    return held
+
+
+def _with_own(outcome: Outcome[QuotaReading], own: dict[str, int]) -> Outcome[QuotaReading]:
+    if outcome.value is None or not own:
+        return outcome
+    return Outcome(value=replace(outcome.value, own=own))
 
 
 class _Reader:
@@ -171,7 +183,7 @@ def observe(
         account_f = reader.submit(lambda: billing.get_billing_account(clients, account)) if account else None
         models_f = {
             name: reader.submit(lambda n=name: model_access.get_publisher_model(clients, n))  # type: ignore[misc]
-            for name in publisher_models_of(spec)
+            for name in model_access_needs.publisher_models(spec)
         }
         obs.project = project_f.result()
         denied = obs.project.error
@@ -197,18 +209,19 @@ def observe(
                     )
             endpoints_f: dict[str, Future[Outcome[list[EndpointInfo]]]] = {}
             caller_f = None
+            for region in sorted({spec.endpoint_region(e) for e in spec.endpoints}):
+                endpoints_f[region] = reader.submit(
+                    lambda r=region: vertex.list_endpoints(clients, project_id, r)  # type: ignore[misc]
+                )
             if for_plan:
-                for region in sorted({spec.endpoint_region(e) for e in spec.endpoints}):
-                    endpoints_f[region] = reader.submit(
-                        lambda r=region: vertex.list_endpoints(clients, project_id, r)  # type: ignore[misc]
-                    )
                 account_id = spec.caller.service_account_id
                 caller_f = reader.submit(lambda: iam.get_service_account(clients, project_id, account_id))
             obs.billing_info = info_f.result()
             obs.services = services_f.result()
-            obs.quotas = {key: f.result() for key, f in quota_f.items()}
             obs.probes = {name: f.result() for name, f in probe_f.items()}
             obs.endpoints = {region: f.result() for region, f in endpoints_f.items()}
+            held = own_gpus(spec, obs.endpoints)
+            obs.quotas = {key: _with_own(f.result(), held.get(key, {})) for key, f in quota_f.items()}
             obs.caller = caller_f.result() if caller_f else None
         obs.billing_account = account_f.result() if account_f else None
         obs.publisher_models = {name: f.result() for name, f in models_f.items()}

@@ -17,16 +17,21 @@ import functools
 import os
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from provisioning.catalog import load_catalog
+from provisioning.desired import apis as desired_apis
+from provisioning.desired import caller as desired_caller
+from provisioning.desired import model_access as desired_access
+from provisioning.desired import project as desired_project
+from provisioning.doctor.offline import refuse_blocking_findings
 from provisioning.engine import budget, federation, serving
+from provisioning.engine.context import StepContext
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.locking import LockOptions
-from provisioning.engine.state import DEFAULT_DIR, StateFile, locked_state
+from provisioning.engine.state import DEFAULT_DIR, locked_state
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
 from provisioning.gcp import billing, iam, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
@@ -57,37 +62,16 @@ class ApplyResult:
 
 
 @dataclass
-class Apply:
-    spec: EnvironmentSpec
-    clients: Clients
-    state: StateFile
-    reporter: Reporter
-    outputs_path: Path
-    deadline_s: float = operations.DEFAULT_DEADLINE_S
-    hf_tokens: dict[str, str] = field(default_factory=dict)
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def project(self) -> str:
-        return self.spec.project.id
-
-    def finish(self, key: str, ref: operations.OperationRef, what: str) -> operations.Operation:
-        """Wait on the operation saved under `key`; forget it once it finished (it stays saved on a timeout,
-        so the next run resumes the wait)."""
-        self.reporter.note(key, f"waiting on {ref.name}")
-        try:
-            op = operations.wait(self.clients, ref, what, deadline_s=self.deadline_s, project=self.project)
-        except GoogleApiError:
-            self.state.save_operation(key, None)
-            raise
-        self.state.save_operation(key, None)
-        return op
+class Apply(StepContext):
+    """The steps of one apply, in the context they share (provisioning/engine/context.py)."""
 
     # -- steps -------------------------------------------------------------------------------------------
     def step_project(self) -> str:
         spec = self.spec.project
         pending = self.state.operation("project")
         found = projects.get_project(self.clients, self.project)
+        if found is not None and found.state != "ACTIVE":
+            raise pending_deletion(self.project, found.state)
         if found is None and pending is None:
             if spec.adopt:
                 raise ProvisionError(
@@ -95,10 +79,11 @@ class Apply:
                     "adopt only takes over an existing project",
                     "set adopt: false with a parent and billing_account to create it, or fix project.id",
                 )
-            labels = resource_labels(self.spec, self.now)
+            body = desired_project.project(self.spec, self.now)
+            assert body is not None  # not adopted
             try:
                 ref = projects.create_project(
-                    self.clients, self.project, spec.parent, spec.display_name, labels
+                    self.clients, body["projectId"], body.get("parent"), body["displayName"], body["labels"]
                 )
             except GoogleApiError as error:
                 if error.status != "ALREADY_EXISTS":
@@ -139,7 +124,8 @@ class Apply:
         )
 
     def step_billing(self) -> str:
-        wanted = self.spec.project.billing_account
+        body = desired_project.billing_info(self.spec)
+        wanted = body["billingAccountName"] if body else None
         info = billing.get_billing_info(self.clients, self.project)
         if wanted is None or info.billing_account == wanted:
             if info.billing_enabled:
@@ -176,7 +162,7 @@ class Apply:
             if ref is not None:
                 self.finish(key, ref, f"enable APIs on {self.project}")
         enabled = services.enabled_services(self.clients, self.project)
-        missing = [api for api in self.spec.required_apis() if api not in enabled]
+        missing = [api for api in desired_apis.service_ids(self.spec) if api not in enabled]
         if not missing:
             return "all enabled"
         refs = []
@@ -189,26 +175,24 @@ class Apply:
         return f"enabled {len(missing)} ({len(refs)} call{'s' if len(refs) > 1 else ''})"
 
     def step_maas(self, name: str) -> str:
-        model = next(m for m in self.spec.maas_models if m.name == name)
-        offer = load_catalog().models[name].maas
-        assert offer is not None
-        location = self.spec.maas_location(model)
+        use = next(u for u in desired_access.enablements(self.spec) if u.used_by == f"maas:{name}")
+        publisher_model, location = use.publisher_model, use.location
         done: dict[str, str] = self.state.get("maas", {})
-        if done.get(name) == offer.publisher_model:
+        if done.get(name) == publisher_model:
             return "enabled (recorded)"
-        if model.accept_eula and not vertex.eula_accepted(
-            self.clients, self.project, location, offer.publisher_model
+        if use.accept_eula and not vertex.eula_accepted(
+            self.clients, self.project, location, publisher_model
         ):
-            vertex.accept_eula(self.clients, self.project, location, offer.publisher_model)
-        result = vertex.enable_model(self.clients, self.project, location, offer.publisher_model)
+            vertex.accept_eula(self.clients, self.project, location, publisher_model)
+        result = vertex.enable_model(self.clients, self.project, location, publisher_model)
         if result == "ENABLEMENT_STATE_FAILED":
             raise ProvisionError(
-                f"Model Garden could not enable {offer.publisher_model} for {self.project}",
+                f"Model Garden could not enable {publisher_model} for {self.project}",
                 f"enableModel answered {result}",
                 "open the model's page in Model Garden and complete its prerequisites: "
                 f"https://console.cloud.google.com/vertex-ai/model-garden?project={self.project}",
             )
-        self.state.put("maas", name, offer.publisher_model)
+        self.state.put("maas", name, publisher_model)
         return "enabled"
 
     def step_endpoint(self, name: str) -> str:
@@ -229,26 +213,42 @@ class Apply:
         return labelled
 
     def step_caller(self) -> str:
-        account_id = self.spec.caller.service_account_id
-        email = iam.service_account_email(account_id, self.project)
+        body = desired_caller.service_account(self.spec)
+        account_id, account = body["accountId"], body["serviceAccount"]
         created = False
+        raced = ""
         if iam.get_service_account(self.clients, self.project, account_id) is None:
-            iam.create_service_account(
-                self.clients,
-                self.project,
-                account_id,
-                "LLM caller",
-                f"Calls Vertex AI models; managed by provision ({self.spec.environment})",
-            )
-            created = True
-        granted = projects.add_binding(self.clients, self.project, CALLER_ROLE, f"serviceAccount:{email}")
+            try:
+                iam.create_service_account(
+                    self.clients, self.project, account_id, account["displayName"], account["description"]
+                )
+                created = True
+            except GoogleApiError as error:
+                if error.status != "ALREADY_EXISTS":
+                    raise
+                raced = self._concurrent_caller(account_id, account["description"], error)
+        binding = desired_caller.project_binding(self.spec)
+        [member] = binding["members"]
+        granted = projects.add_binding(self.clients, self.project, binding["role"], member)
         if created or granted:
             summary = (
                 f"{'created' if created else 'exists'}, {CALLER_ROLE} {'granted' if granted else 'held'}"
             )
         else:
             summary = f"exists with {CALLER_ROLE}"
-        return summary
+        return summary + raced
+
+    def _concurrent_caller(self, account_id: str, description: str, error: GoogleApiError) -> str:
+        """A create that lost to a concurrent one (another apply of this spec, or a retried create whose
+        first reply was lost): the account is read back and used when it is ours."""
+        found = iam.get_service_account(self.clients, self.project, account_id)
+        if found is None or found.get("description") != description:
+            raise ProvisionError(
+                f"service account {account_id} was created in {self.project} by someone else meanwhile",
+                f"{error.why}; its description is {found.get('description') if found else 'unreadable'!r}",
+                "pick another caller.service_account_id, or delete that account if it is a leftover",
+            )
+        return " (created concurrently by another run; read back)"
 
     def step_budget(self) -> str:
         return budget.ensure_budget(self)
@@ -331,6 +331,16 @@ class Apply:
         return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
 
 
+def pending_deletion(project: str, state: str) -> ProvisionError:
+    """A project in DELETE_REQUESTED answers reads but refuses most calls (PERMISSION_DENIED): say why."""
+    return ProvisionError(
+        f"project {project} is pending deletion ({state})",
+        "it was deleted (`provision destroy --delete-project` or `gcloud projects delete`) and stays in a "
+        "30-day recovery window, where it can be read but not used; its id stays taken",
+        f"`gcloud projects undelete {project}`, then run apply again; or choose another project.id",
+    )
+
+
 def check_deadline(seconds: float | None) -> float:
     """`--deadline`: a positive number of seconds, or the default (exit 2 before any call otherwise)."""
     if seconds is None:
@@ -345,8 +355,9 @@ def check_deadline(seconds: float | None) -> float:
 
 
 def preflight(spec: EnvironmentSpec) -> dict[str, str]:
-    """Check local inputs before any API call: a budget has a billing account, every named HF token variable
-    is set. Returns name → token."""
+    """Check local inputs before any API call: nothing doctor calls blocking without a read, a budget has a
+    billing account, every named HF token variable is set. Returns name → token."""
+    refuse_blocking_findings(spec)
     BudgetArgs.from_spec(spec)  # a budget with no billing account to put it on
     tokens = {}
     for endpoint in spec.endpoints:
@@ -378,6 +389,7 @@ def apply_spec(
     are wrong. `state_path`: a file or gs://BUCKET/PREFIX (default: the spec's `state:`, else local)."""
     tokens = preflight(spec)
     register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    connection.check_reachable()
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from provisioning.desired import budget as desired_budget
 from provisioning.gcp import budgets, projects
 from provisioning.identity import BudgetArgs
 
 if TYPE_CHECKING:
-    from provisioning.engine.apply import Apply
+    from provisioning.engine.context import StepContext
     from provisioning.gcp.clients import Clients
-
-
-def wanted_budget(args: BudgetArgs, project_number: str) -> dict[str, Any]:
-    """The Budget body (billingbudgets v1) both engines create: USD amount, project filter, thresholds."""
-    units, nanos = args.units_and_nanos
-    return {
-        "displayName": args.display_name,
-        "budgetFilter": {"projects": [f"projects/{project_number}"]},
-        "amount": {"specifiedAmount": {"currencyCode": "USD", "units": str(units), "nanos": nanos}},
-        "thresholdRules": [{"thresholdPercent": t} for t in args.thresholds],
-    }
 
 
 def _money(budget: dict[str, Any]) -> tuple[str, int, int]:
@@ -48,14 +38,15 @@ def find_budget(clients: Clients, account: str, display_name: str) -> dict[str, 
     return same[0] if same else None
 
 
-def ensure_budget(run: Apply) -> str:
+def ensure_budget(run: StepContext) -> str:
     args = BudgetArgs.from_spec(run.spec)
     if args is None:
         return "no budget in the spec"
     account = f"billingAccounts/{args.billing_account}"
     found_project = projects.get_project(run.clients, run.project)
     assert found_project is not None  # the project step made sure it exists
-    wanted = wanted_budget(args, found_project.number)
+    wanted = desired_budget.budget(run.spec, found_project.number)
+    assert wanted is not None  # args is not None
     current = find_budget(run.clients, account, args.display_name)
     amount = f"${args.monthly_amount_usd:g}/month"
     if current is None:

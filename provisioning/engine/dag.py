@@ -1,4 +1,5 @@
 """Run steps as a DAG: each step starts as soon as its dependencies finished, independent ones concurrently.
+The order is graphlib's TopologicalSorter; this module adds the thread pool and the failure rule.
 
 A failed step stops its dependents (reported as skipped); independent branches still run to the end, so one
 broken endpoint does not hide the state of the others.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
 
 from provisioning.engine.events import Reporter
 from provisioning.errors import ProvisionError
@@ -20,6 +23,20 @@ class Step:
     name: str
     run: Callable[[], str]  # returns a one-line summary ("created", "already enabled", ...)
     after: tuple[str, ...] = ()
+
+
+_CURRENT_STEP: ContextVar[str | None] = ContextVar("current_step", default=None)
+
+
+def current_step(default: str) -> str:
+    """The step running in this thread, which progress is reported on (a step's operations are saved under
+    their own state keys, e.g. `apis:0`, which are not rows); `default` outside a DAG."""
+    return _CURRENT_STEP.get() or default
+
+
+def _run_as(step: Step) -> str:
+    _CURRENT_STEP.set(step.name)
+    return step.run()
 
 
 @dataclass
@@ -39,24 +56,26 @@ def run_dag(steps: list[Step], reporter: Reporter, max_workers: int = 8) -> DagR
         missing = [d for d in step.after if d not in by_name]
         if missing:
             raise ValueError(f"step {step.name} depends on unknown steps {missing}")
+    order: TopologicalSorter[str] = TopologicalSorter({s.name: s.after for s in steps})
+    try:
+        order.prepare()
+    except CycleError as cycle:
+        raise ValueError(f"steps wait on each other: {sorted(set(cycle.args[1]))}") from None
     result = DagResult()
-    pending = dict(by_name)
     running: dict[Future[str], tuple[Step, float]] = {}
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="step") as pool:
-        while pending or running:
-            for name, step in list(pending.items()):
+        while order.is_active():
+            for name in order.get_ready():
+                step = by_name[name]
                 if any(d in result.errors or d in result.skipped for d in step.after):
-                    del pending[name]
                     result.skipped.append(name)
                     reporter.step_skipped(name, "a step it depends on failed")
-                elif all(d in result.summaries for d in step.after):
-                    del pending[name]
-                    reporter.step_started(name)
-                    running[pool.submit(step.run)] = (step, time.monotonic())
+                    order.done(name)  # its own dependents are skipped in turn
+                    continue
+                reporter.step_started(name)
+                running[pool.submit(_run_as, step)] = (step, time.monotonic())
             if not running:
-                if pending:
-                    raise ValueError(f"steps wait on each other: {sorted(pending)}")
-                continue
+                continue  # only skips were ready: their dependents are ready now
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for future in done:
                 step, started = running.pop(future)
@@ -70,4 +89,5 @@ def run_dag(steps: list[Step], reporter: Reporter, max_workers: int = 8) -> DagR
                     reporter.step_failed(step.name, error, elapsed)
                 else:
                     raise error
+                order.done(step.name)
     return result

@@ -18,7 +18,7 @@ from provisioning.engine.labels import ours
 from provisioning.engine.locking import LockOptions
 from provisioning.engine.serving import endpoint_regions, lookup_endpoint
 from provisioning.engine.state import StateFile, locked_state
-from provisioning.engine.teardown import delete_endpoint_and_models
+from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of, settle
 from provisioning.errors import ProvisionError
 from provisioning.gcp import budgets, operations, projects
 from provisioning.gcp.clients import Clients
@@ -38,6 +38,13 @@ class DestroyResult:
         return self.dag.ok
 
 
+def describe_destroy(spec: EnvironmentSpec, delete_project: bool) -> str:
+    """What destroy is about to delete, for its confirmation question."""
+    endpoints = ", ".join(e.name for e in spec.endpoints) or "none in the spec"
+    action = f"delete the endpoints and models of {spec.project.id} ({endpoints})"
+    return action + (f" and delete project {spec.project.id} itself" if delete_project else "")
+
+
 def destroy_spec(
     spec: EnvironmentSpec,
     connection: Connection,
@@ -50,6 +57,7 @@ def destroy_spec(
 ) -> DestroyResult:
     """Destroy with the environment's lock held (`state_path`: a file or gs://BUCKET/PREFIX)."""
     register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    connection.check_reachable()
     with locked_state(spec, state_path, connection, lock) as state:
         return _destroy(spec, connection, reporter, state, delete_project, deadline_s)
 
@@ -65,9 +73,24 @@ def _destroy(
     project = spec.project.id
     clients = Clients(connection)
 
+    def settle_interrupted(name: str) -> list[str]:
+        """Let a deploy (or replica change) an interrupted apply saved run to its end: until then it cannot
+        be undeployed, and once done it bills. Returns the model a failed deploy uploaded, to delete."""
+        leftovers = []
+        for key in (f"endpoint:{name}", f"replicas:{name}"):
+            ref = state.operation(key)
+            if ref is None:
+                continue
+            note = functools.partial(reporter.note, f"endpoint:{name}")
+            if not settle(clients, ref, f"{key} (started by an interrupted apply)", deadline_s, note):
+                leftovers += [m for m in [deploy_model_of(clients, project, ref)] if m]
+            state.save_operation(key, None)
+        return leftovers
+
     def endpoint_step(name: str) -> str:
         """Every copy of the endpoint: in the region state recorded, its own and each fallback region."""
         endpoint = next(e for e in spec.endpoints if e.name == name)
+        leftovers = settle_interrupted(name)
         deleted: list[str] = []
         kept: list[str] = []
         for region in endpoint_regions(spec, state, endpoint):
@@ -76,6 +99,8 @@ def _destroy(
             if lookup.found is not None:
                 models = delete_endpoint_and_models(clients, lookup.found, deadline_s)
                 deleted.append(f"{lookup.found.endpoint_id} ({region}) and {models} model(s)")
+        if delete_models(clients, leftovers, deadline_s):
+            deleted.append(f"the model of a failed deploy ({', '.join(leftovers)})")
         state.put("endpoints", name, None)
         summary = f"deleted {', '.join(deleted)}" if deleted else "absent"
         if kept:

@@ -13,9 +13,9 @@ import time
 from typing import Any, Protocol, TextIO
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from provisioning.errors import ProvisionError
+from provisioning.progress import Board, Rows
 
 
 class Reporter(Protocol):
@@ -64,50 +64,56 @@ class JsonReporter:
 
 
 class RichReporter:
-    """A live line per step: spinner, name, status, elapsed time. Use as a context manager."""
+    """A live row per step (spinner, step, status, a moving elapsed timer), drawn by `progress.Board`.
+    Use as a context manager."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
-        self.progress = Progress(
-            SpinnerColumn(finished_text="•"),
-            TextColumn("{task.fields[step]:<28}"),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=self.console,
-        )
-        self._tasks: dict[str, TaskID] = {}
-        self._lock = threading.Lock()
+        self.board = Board(console)
 
     def __enter__(self) -> RichReporter:
-        self.progress.start()
+        self.board.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
-
-    def _task(self, step: str) -> TaskID:
-        with self._lock:
-            if step not in self._tasks:
-                self._tasks[step] = self.progress.add_task("", step=step, total=1)
-            return self._tasks[step]
+        self.board.__exit__(*exc)
 
     def step_started(self, step: str) -> None:
-        self.progress.update(self._task(step), description="[cyan]running")
+        self.board.start(step)
 
     def step_done(self, step: str, summary: str, elapsed: float) -> None:
-        self.progress.update(self._task(step), description=f"[green]{summary}", completed=1)
-        self.progress.stop_task(self._task(step))
+        self.board.finish(step, "ok", summary)
 
     def step_failed(self, step: str, error: ProvisionError, elapsed: float) -> None:
-        self.progress.update(self._task(step), description=f"[red]failed: {error.what}", completed=1)
-        self.progress.stop_task(self._task(step))
+        self.board.finish(step, "failed", f"failed: {error.what}")
 
     def step_skipped(self, step: str, why: str) -> None:
-        self.progress.update(self._task(step), description=f"[yellow]skipped: {why}", completed=1)
-        self.progress.stop_task(self._task(step))
+        self.board.finish(step, "skipped", f"skipped: {why}")
 
     def note(self, step: str, message: str) -> None:
-        self.progress.update(self._task(step), description=f"[cyan]{message}")
+        self.board.update(step, message)
+
+
+class RowReporter:
+    """A whole run on one row of a shared board (fleet apply: one row per environment); the row's message
+    follows the step being worked on."""
+
+    def __init__(self, rows: Rows, key: str) -> None:
+        self.rows, self.key = rows, key
+
+    def step_started(self, step: str) -> None:
+        self.rows.update(self.key, step)
+
+    def step_done(self, step: str, summary: str, elapsed: float) -> None:
+        self.rows.update(self.key, f"{step}: {summary}")
+
+    def step_failed(self, step: str, error: ProvisionError, elapsed: float) -> None:
+        self.rows.update(self.key, f"{step} failed: {error.what}")
+
+    def step_skipped(self, step: str, why: str) -> None:
+        pass
+
+    def note(self, step: str, message: str) -> None:
+        self.rows.update(self.key, f"{step}: {message}")
 
 
 class QuietReporter:

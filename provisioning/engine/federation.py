@@ -11,29 +11,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from provisioning.desired import wif
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.gcp import iam, operations, projects
-from provisioning.identity import (
-    ATTRIBUTE_MAPPING,
-    GITHUB_ISSUER,
-    POOL_DISPLAY_NAME,
-    WIF_ROLE,
-    GithubFederation,
-)
+from provisioning.identity import GITHUB_ISSUER, WIF_ROLE, GithubFederation
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from provisioning.engine.apply import Apply
-
-
-def wanted_provider(github: GithubFederation) -> dict[str, Any]:
-    """Always with the one-repository condition: there is no way to ask for a provider without one."""
-    return {
-        "attributeMapping": dict(ATTRIBUTE_MAPPING),
-        "attributeCondition": github.condition,
-        "oidc": {"issuerUri": GITHUB_ISSUER},
-    }
+    from provisioning.engine.context import StepContext
 
 
 def provider_drift(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
@@ -48,7 +34,7 @@ def provider_drift(current: dict[str, Any], wanted: dict[str, Any]) -> list[str]
 
 
 def _ensure(
-    run: Apply,
+    run: StepContext,
     key: str,
     what: str,
     read: Callable[[], dict[str, Any] | None],
@@ -85,20 +71,22 @@ def _ensure(
     return found, True
 
 
-def ensure_federation(run: Apply) -> tuple[str, str]:
+def ensure_federation(run: StepContext) -> tuple[str, str]:
     """Returns (summary, full provider name)."""
     github = GithubFederation.from_spec(run.spec)
     assert github is not None
     project = projects.get_project(run.clients, run.project)
     assert project is not None  # the project step made sure it exists
+    pool = wif.pool(run.spec)
+    assert pool is not None
     _, made_pool = _ensure(
         run,
         "wif:pool",
         f"workload identity pool {github.pool_id}",
         lambda: iam.get_pool(run.clients, run.project, github.pool_id),
-        lambda: iam.create_pool(run.clients, run.project, github.pool_id, {"displayName": POOL_DISPLAY_NAME}),
+        lambda: iam.create_pool(run.clients, run.project, github.pool_id, pool),
     )
-    wanted = wanted_provider(github)
+    wanted = wif.provider(github)
     provider, made_provider = _ensure(
         run,
         "wif:provider",
@@ -112,8 +100,9 @@ def ensure_federation(run: Apply) -> tuple[str, str]:
         run.state.save_operation("wif:provider", ref)
         run.finish("wif:provider", ref, f"update workload identity provider {provider['name']}")
     email = iam.service_account_email(run.spec.caller.service_account_id, run.project)
-    member = github.member_for_pool(github.pool_name(project.number))
-    granted = iam.add_service_account_binding(run.clients, run.project, email, WIF_ROLE, member)
+    binding = wif.caller_binding(github, project.number)
+    [member] = binding["members"]
+    granted = iam.add_service_account_binding(run.clients, run.project, email, binding["role"], member)
     provider_state = "created" if made_provider else f"updated {', '.join(changes)}" if changes else "exists"
     done = [
         f"pool {'created' if made_pool else 'exists'}",

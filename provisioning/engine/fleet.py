@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from provisioning.engine.apply import apply_spec, default_outputs_path, preflight
-from provisioning.engine.events import JsonReporter, QuietReporter, Reporter
+from provisioning.engine.events import JsonReporter, Reporter, RowReporter
 from provisioning.engine.locking import LockOptions, signal_handlers
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp import operations
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
+from provisioning.progress import NoRows, Rows
 from provisioning.spec import EnvironmentSpec, load_spec
 
 MAX_PARALLEL = 64
@@ -106,18 +107,28 @@ def apply_fleet(
     json_events: bool = False,
     outputs_dir: Path | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
+    rows: Rows | None = None,
     shard: Shard | None = None,
     state: str | None = None,
     lock: LockOptions = LockOptions(),
 ) -> list[FleetRow]:
-    """`state`: a gs:// prefix shared by every environment (each spec's `state:`, else local, otherwise)."""
+    """`rows` gets one live row per environment (keyed by project id) following its current step.
+    `state`: a gs:// prefix shared by every environment (each spec's `state:`, else local, otherwise)."""
     check_parallel(parallel)
+    board = rows or NoRows()
     loaded = load_fleet(folder, shard)
     clients = Clients(connection)  # shared: one connection pool for every environment
 
     def one(item: tuple[Path, EnvironmentSpec]) -> FleetRow:
+        row = run_one(item)
+        board.finish(row.project, "ok" if row.ok else "failed", row.detail)
+        return row
+
+    def run_one(item: tuple[Path, EnvironmentSpec]) -> FleetRow:
         file, spec = item
-        reporter: Reporter = JsonReporter(environment=spec.project.id) if json_events else QuietReporter()
+        project = spec.project.id
+        board.start(project, "applying")
+        reporter: Reporter = JsonReporter(environment=project) if json_events else RowReporter(board, project)
         outputs = (outputs_dir / f"{spec.project.id}.outputs.json") if outputs_dir else None
         start = time.monotonic()
         try:

@@ -79,6 +79,7 @@ def reap(
     Unless `dry_run`, each project's lock (in `state`: a file for one project, or gs://BUCKET/PREFIX; else
     the local default) is held, in project order, for the whole reap."""
     moment = now or datetime.now(UTC)
+    connection.check_reachable()
     clients = Clients(connection)
     with ExitStack() as locks:
         if not dry_run:

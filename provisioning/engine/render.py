@@ -11,6 +11,13 @@ from provisioning.engine.reap import Expired
 
 
 def print_failures(console: Console, dag: DagResult) -> None:
+    """The run's outcome, failures first: a headline with the counts, then each failure's what / why / fix."""
+    failed = ", ".join(dag.errors)
+    console.print(
+        f"[bold red]FAILED[/]: {len(dag.errors)} step(s) failed ({failed}), {len(dag.skipped)} skipped, "
+        f"{len(dag.summaries)} ok",
+        soft_wrap=True,
+    )
     for step, error in dag.errors.items():
         console.print(f"[bold red]error[/] in step {step}: {error.what}", soft_wrap=True)
         if error.why:
@@ -25,7 +32,7 @@ def fleet_table(rows: list[FleetRow]) -> Table:
     table = Table(title="provision apply (fleet)")
     for column in ("spec", "project", "result", "detail", "seconds"):
         table.add_column(column)
-    for row in rows:
+    for row in sorted(rows, key=lambda r: r.ok):  # failures first
         result = "[green]ok[/]" if row.ok else "[red]failed[/]"
         table.add_row(str(row.spec), row.project, result, row.detail, f"{row.elapsed_s:.1f}")
     return table

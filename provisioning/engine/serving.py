@@ -6,93 +6,42 @@ quota moves on to the next fallback region (provisioning/failover.py) after dele
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from google.cloud import aiplatform_v1beta1 as v1beta1
 
-from provisioning.drift import endpoint_drift, serving_labels
-from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
-from provisioning.engine.teardown import delete_endpoint_and_models
+from provisioning.desired import endpoint as desired_endpoint
+from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
+from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
+from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
 from provisioning.recommend import shape_for_spec_endpoint
-from provisioning.serving import Container, serving_plan
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
-    from provisioning.engine.apply import Apply
+    from provisioning.engine.context import StepContext
     from provisioning.engine.state import StateFile
     from provisioning.gcp.clients import Clients
 
 
-def container_spec(container: Container | None) -> v1beta1.ModelContainerSpec | None:
-    if container is None:
-        return None
-    return v1beta1.ModelContainerSpec(
-        image_uri=container.image_uri,
-        command=list(container.command),
-        args=list(container.args),
-        env=[v1beta1.EnvVar(name=name, value=value) for name, value in container.env],
-        ports=[v1beta1.Port(container_port=container.port)],
-        predict_route=container.predict_route,
-        health_route=container.health_route,
-    )
-
-
 def deploy_request(
-    project: str, region: str, endpoint: EndpointSpec, hf_token: str | None
+    spec: EnvironmentSpec, region: str, endpoint: EndpointSpec, now: datetime, hf_token: str | None
 ) -> v1beta1.DeployRequest:
-    """The Model Garden deploy of one spec endpoint, on the shape `provision plan` recommends for it."""
-    shape = shape_for_spec_endpoint(endpoint, region).shape
-    plan = serving_plan(endpoint, shape.count)
-    model_config = v1beta1.DeployRequest.ModelConfig(
-        accept_eula=endpoint.accept_eula,
-        hugging_face_access_token=hf_token or "",
-        model_display_name=endpoint.name,
-        container_spec=container_spec(plan.container),
-    )
-    request = v1beta1.DeployRequest(
-        destination=f"projects/{project}/locations/{region}",
-        model_config=model_config,
-        endpoint_config=v1beta1.DeployRequest.EndpointConfig(
-            endpoint_display_name=endpoint.name,
-            # Dedicated is the default; the deprecated dedicated_endpoint_enabled=False does not turn it off.
-            dedicated_endpoint_disabled=not endpoint.dedicated_endpoint,
-            endpoint_user_id=endpoint.name,
-        ),
-        deploy_config=v1beta1.DeployRequest.DeployConfig(
-            dedicated_resources=v1beta1.DedicatedResources(
-                machine_spec=v1beta1.MachineSpec(
-                    machine_type=shape.machine_type,
-                    accelerator_type=shape.accelerator,
-                    accelerator_count=shape.count,
-                ),
-                min_replica_count=endpoint.min_replicas,
-                max_replica_count=endpoint.max_replicas,
-                spot=endpoint.spot,
-            )
-        ),
-    )
-    if plan.publisher_model:
-        request.publisher_model_name = plan.publisher_model
-    else:
-        request.hugging_face_model_id = plan.huggingface_id
-    return request
+    """provisioning/desired/endpoint.py's `:deploy` body as the GAPIC request (the same JSON field names)."""
+    body = desired_endpoint.deploy_request(spec, endpoint, region, now, hf_token)
+    return v1beta1.DeployRequest.from_json(json.dumps(body))
 
 
 @dataclass(frozen=True)
 class Lookup:
     found: vertex.EndpointInfo | None
     namesakes: tuple[vertex.EndpointInfo, ...] = ()  # same display name but not ours: never touched
-
-
-def is_spec_endpoint(endpoint: vertex.EndpointInfo, spec: EnvironmentSpec, name: str) -> bool:
-    """Whether `endpoint` is the spec endpoint `name`: its user id is the spec name (apply sets it), or it
-    has that display name and our labels (another team's endpoint may share the display name)."""
-    return endpoint.endpoint_id == name or (endpoint.display_name == name and ours(endpoint.labels, spec))
 
 
 def lookup_endpoint(
@@ -141,7 +90,7 @@ def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: Endpoint
     return list(dict.fromkeys([*first, spec.endpoint_region(endpoint), *spec.fallback_regions]))
 
 
-def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
+def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
     key = f"endpoint:{endpoint.name}"
     resized = resume_replicas(run, endpoint)
     found = None
@@ -151,8 +100,15 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
             if found is not None:
                 break
     outcome = "deployed (exists)"
+    emptied = found is not None and _emptied(run, endpoint, found)
+    if found is not None and emptied:
+        _remove_emptied(run, endpoint, found)
+        found = None
     if found is None:
         found, outcome = deploy_with_failover(run, endpoint)
+        outcome = (
+            f"re{outcome} (the endpoint had been emptied, e.g. by `provision reap`)" if emptied else outcome
+        )
     if not found.deployed_models:
         found = wait_for_model(run, found)
     found, reconciled = reconcile(run, endpoint, found)
@@ -175,11 +131,30 @@ def ensure_endpoint(run: Apply, endpoint: EndpointSpec) -> str:
     )
 
 
+def _emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> bool:
+    """An endpoint with nothing deployed whose deployment is over, not in flight: state recorded the models
+    it served (the deploy finished), or its expires-at passed (what `provision reap` undeploys)."""
+    if found.deployed_models:
+        return False
+    recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
+    return bool(recorded.get("models")) or is_expired(found.labels, run.now)
+
+
+def _remove_emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> None:
+    """Delete an emptied endpoint and the models state recorded for it, so a fresh Model Garden deploy (which
+    creates its endpoint) can take the same id; nothing is serving from it."""
+    run.reporter.note(f"endpoint:{endpoint.name}", f"{found.name} serves nothing any more; deploying again")
+    recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
+    delete_endpoint_and_models(run.clients, found, run.deadline_s)
+    delete_models(run.clients, list(recorded.get("models") or []), run.deadline_s)
+    run.state.put("endpoints", endpoint.name, None)
+
+
 def _replicas_key(endpoint: EndpointSpec) -> str:
     return f"replicas:{endpoint.name}"
 
 
-def resume_replicas(run: Apply, endpoint: EndpointSpec) -> str:
+def resume_replicas(run: StepContext, endpoint: EndpointSpec) -> str:
     """Finish a replica change an earlier, interrupted run started (its operation is in state)."""
     pending = run.state.operation(_replicas_key(endpoint))
     if pending is None:
@@ -189,7 +164,7 @@ def resume_replicas(run: Apply, endpoint: EndpointSpec) -> str:
 
 
 def reconcile(
-    run: Apply, endpoint: EndpointSpec, found: vertex.EndpointInfo
+    run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo
 ) -> tuple[vertex.EndpointInfo, str]:
     """Bring replica bounds to the spec in place; stop when the deployment itself would have to change."""
     shape = shape_for_spec_endpoint(endpoint, found.location).shape
@@ -215,7 +190,7 @@ def reconcile(
     return current or found, f"updated {', '.join(drift.update)}"
 
 
-def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
+def deploy_with_failover(run: StepContext, endpoint: EndpointSpec) -> tuple[vertex.EndpointInfo, str]:
     """Deploy in the endpoint's region, then in each fallback region, until one has the GPUs.
 
     State (`failover.<name>`) records the regions that failed and why, and the deploy's operation is kept
@@ -292,10 +267,10 @@ def deploy_with_failover(run: Apply, endpoint: EndpointSpec) -> tuple[vertex.End
 
 
 def _start_deploy(
-    run: Apply, endpoint: EndpointSpec, region: str, key: str
+    run: StepContext, endpoint: EndpointSpec, region: str, key: str
 ) -> operations.OperationRef | None:
     """Start the Model Garden deploy in `region` and save its operation; None when it already exists."""
-    request = deploy_request(run.project, region, endpoint, run.hf_tokens.get(endpoint.name))
+    request = deploy_request(run.spec, region, endpoint, run.now, run.hf_tokens.get(endpoint.name))
     machine = request.deploy_config.dedicated_resources.machine_spec
     run.reporter.note(
         key,
@@ -312,24 +287,19 @@ def _start_deploy(
 
 
 def _clean_up_attempt(
-    run: Apply, region: str, name: str, failed: operations.OperationRef | None = None
+    run: StepContext, region: str, name: str, failed: operations.OperationRef | None = None
 ) -> None:
     """Delete what a failed deploy left in `region`: the endpoint it created, if nothing is deployed on it
     (never someone's serving endpoint), and the model it uploaded (the operation's metadata names it)."""
     found = find_endpoint(run.clients, run.state, run.spec, region, name)
     if found is not None and not found.deployed_models:
         delete_endpoint_and_models(run.clients, found, run.deadline_s)
-    if failed is None:
-        return
-    model_id = operations.get_operation(run.clients, failed, f"read {failed.name}").metadata.get("modelId")
-    if model_id:
-        model = f"projects/{run.project}/locations/{region}/models/{model_id}"
-        ref = vertex.delete_model(run.clients, model)
-        if ref is not None:
-            operations.wait(run.clients, ref, f"delete model {model}", deadline_s=run.deadline_s)
+    model = deploy_model_of(run.clients, run.project, failed) if failed is not None else None
+    if model:
+        delete_models(run.clients, [model], run.deadline_s)
 
 
-def wait_for_model(run: Apply, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:
+def wait_for_model(run: StepContext, endpoint: vertex.EndpointInfo) -> vertex.EndpointInfo:
     """An endpoint without a deployed model whose deploy operation we lost (crash before it was saved):
     the deployment may still be in flight, so poll the endpoint itself, within the deadline."""
     start = time.monotonic()

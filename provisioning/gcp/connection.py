@@ -7,6 +7,7 @@ One setting points every host at the emulator: `PROVISION_API_ENDPOINT` or `--ap
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from provisioning.auth import TokenSource, google_credentials, resolve_token_sou
 from provisioning.errors import BadInputError
 
 ENV_API_ENDPOINT = "PROVISION_API_ENDPOINT"
+REACH_TIMEOUT_S = 3.0
 
 # service short name → public host (Vertex AI is regional and handled apart).
 PUBLIC_HOSTS = {
@@ -91,6 +93,25 @@ class Connection:
     def client_options(self, service: str, location: str | None = None) -> ClientOptions:
         """GAPIC client options; plain http:// works as api_endpoint for the REST transport."""
         return ClientOptions(api_endpoint=self.base_url(service, location))
+
+    def check_reachable(self, timeout_s: float = REACH_TIMEOUT_S) -> None:
+        """With an endpoint override, one TCP connect before any call: nothing listening there (a stopped
+        emulator, a wrong port) fails in seconds with the address and the fix, not after two minutes of
+        retries that end in "a transient Google error"."""
+        if not self.api_endpoint:
+            return
+        parts = urlsplit(self.api_endpoint)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            socket.create_connection((host, port), timeout=timeout_s).close()
+        except OSError as error:
+            raise BadInputError(
+                f"nothing is listening at {self.api_endpoint} ({ENV_API_ENDPOINT} / --api-endpoint)",
+                f"connecting to {host}:{port} failed: {error.strerror or error}",
+                f"start the emulator there (`provision emulator --port {port}`), correct the address, or "
+                f"unset {ENV_API_ENDPOINT} to talk to Google Cloud",
+            ) from None
 
     def credentials(self):  # type: ignore[no-untyped-def]
         return google_credentials(self.token_source)

@@ -7,6 +7,7 @@ from typing import Any
 
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.operations import OperationRef
+from provisioning.gcp.retry import rerun_on_concurrent_change
 
 
 def service_account_email(account_id: str, project: str) -> str:
@@ -99,7 +100,14 @@ def patch_provider(clients: Clients, name: str, provider: dict[str, Any], fields
 
 # -- a service account's own IAM policy (who may act as it) --------------------------------------------------
 def add_service_account_binding(clients: Clients, project: str, email: str, role: str, member: str) -> bool:
-    """Grant `role` on the service account to `member` (read-modify-write with the etag); False when held."""
+    """Grant `role` on the service account to `member` (read-modify-write with the etag, again from a fresh
+    read when a concurrent change made the etag stale); False when held."""
+    return rerun_on_concurrent_change(
+        lambda: _add_account_binding_once(clients, project, email, role, member)
+    )
+
+
+def _add_account_binding_once(clients: Clients, project: str, email: str, role: str, member: str) -> bool:
     path = f"/v1/projects/{project}/serviceAccounts/{email}"
     policy: dict[str, Any] = clients.rest(
         "POST", "iam", f"{path}:getIamPolicy", f"read the IAM policy of {email}", json={}, project=project

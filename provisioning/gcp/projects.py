@@ -10,6 +10,7 @@ from google.iam.v1 import iam_policy_pb2, policy_pb2
 
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.operations import OperationRef
+from provisioning.gcp.retry import rerun_on_concurrent_change
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,12 @@ def has_binding(policy: policy_pb2.Policy, role: str, member: str) -> bool:
 
 
 def add_binding(clients: Clients, project_id: str, role: str, member: str) -> bool:
-    """Grant `role` to `member` (read-modify-write with the policy etag); False when already granted."""
+    """Grant `role` to `member` (read-modify-write with the policy etag, again from a fresh read when a
+    concurrent change made the etag stale); False when already granted."""
+    return rerun_on_concurrent_change(lambda: _add_binding_once(clients, project_id, role, member))
+
+
+def _add_binding_once(clients: Clients, project_id: str, role: str, member: str) -> bool:
     policy = get_iam_policy(clients, project_id)
     if has_binding(policy, role, member):
         return False

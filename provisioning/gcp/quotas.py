@@ -22,10 +22,12 @@ class RegionQuota:
     region: str
     limit: int
     usage: int
+    own: int = 0  # of `usage`: held by the environment being checked (it needs them again, not twice)
 
     @property
     def available(self) -> int:
-        return max(0, self.limit - self.usage)
+        """What the environment may hold in all: the limit less what everyone else holds."""
+        return max(0, self.limit - max(0, self.usage - self.own))
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,11 @@ class QuotaReading:
     limits: dict[str, int] = field(default_factory=dict)
     default_limit: int = 0
     usage: dict[str, int] = field(default_factory=dict)
+    own: dict[str, int] = field(default_factory=dict)
 
     def region(self, region: str) -> RegionQuota:
-        return RegionQuota(region, self.limits.get(region, self.default_limit), self.usage.get(region, 0))
+        limit = self.limits.get(region, self.default_limit)
+        return RegionQuota(region, limit, self.usage.get(region, 0), self.own.get(region, 0))
 
 
 def _int(value: Any) -> int:

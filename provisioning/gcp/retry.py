@@ -1,4 +1,5 @@
 """Retry transient failures: jittered exponential backoff, honouring Retry-After, within a bounded total.
+The loop is tenacity's; this module says what is transient, how long to wait, and when to give up.
 
 Transient = HTTP 429 / 503 / 502 / 504, status UNAVAILABLE or RESOURCE_EXHAUSTED-with-Retry-After, and
 connections that dropped without an answer. Everything else fails at once, translated by `errors.translate`.
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 import requests
+import tenacity
 from google.api_core import exceptions as core_exceptions
 from google.auth import exceptions as auth_exceptions
 
@@ -95,24 +97,63 @@ def call(
 ) -> T:
     """Run `fn`, retrying transient failures; raise `GoogleApiError` naming `what` on final failure."""
     start = time.monotonic()
-    attempt, slept = 0, 0.0
-    while True:
+
+    def pause(state: tenacity.RetryCallState) -> float:
+        return policy.delay(state.attempt_number - 1, retry_after(_failure(state)))
+
+    def out_of_time(state: tenacity.RetryCallState) -> bool:
+        """Stop when the next pause would end past the total (slept time counts even if the clock lags)."""
+        spent = max(time.monotonic() - start, state.idle_for)
+        return spent + (state.upcoming_sleep or 0.0) > policy.total_s
+
+    def give_up(state: tenacity.RetryCallState) -> T:
+        last = translate(_failure(state), what, project)
+        raise GoogleApiError(
+            last.what,
+            f"{last.why} (still failing after {state.attempt_number} attempts)",
+            last.fix,
+            status_code=last.status_code,
+            status=last.status,
+            reason=last.reason,
+        ) from None
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(is_transient),
+        wait=pause,
+        stop=out_of_time,
+        sleep=sleep,
+        retry_error_callback=give_up,
+    )
+    try:
+        return retrying(fn)
+    except GoogleApiError:
+        raise
+    except Exception as error:  # not transient: fails at once
+        raise translate(error, what, project) from None
+
+
+def _failure(state: tenacity.RetryCallState) -> BaseException:
+    assert state.outcome is not None
+    error = state.outcome.exception()
+    assert error is not None  # only failed attempts are retried
+    return error
+
+
+POLICY_WRITE_ATTEMPTS = 5
+
+
+def rerun_on_concurrent_change(
+    read_modify_write: Callable[[], T],
+    attempts: int = POLICY_WRITE_ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run a whole read-modify-write again when its write lost to a concurrent change (ABORTED: the etag it
+    read is stale), as Google asks; a fresh read each time, at most `attempts` in all."""
+    for attempt in range(attempts):
         try:
-            return fn()
-        except Exception as error:
-            if not is_transient(error):
-                raise translate(error, what, project) from None
-            pause = policy.delay(attempt, retry_after(error))
-            if max(time.monotonic() - start, slept) + pause > policy.total_s:
-                last = translate(error, what, project)
-                raise GoogleApiError(
-                    last.what,
-                    f"{last.why} (still failing after {attempt + 1} attempts)",
-                    last.fix,
-                    status_code=last.status_code,
-                    status=last.status,
-                    reason=last.reason,
-                ) from None
-            sleep(pause)
-            slept += pause
-            attempt += 1
+            return read_modify_write()
+        except GoogleApiError as error:
+            if error.status != "ABORTED" or attempt == attempts - 1:
+                raise
+            sleep(DEFAULT_POLICY.delay(attempt, None))
+    raise AssertionError("unreachable")  # the last attempt returned or raised

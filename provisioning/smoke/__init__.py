@@ -2,7 +2,7 @@
 the way an application calls them (openai SDK, self-refreshing Google token), and measure how fast."""
 
 from provisioning.smoke.checks import CHECKS, SmokeOptions
-from provisioning.smoke.report import SmokeReport, print_table, write_json, write_junit
+from provisioning.smoke.report import SmokeReport, json_lines, print_table, write_json, write_junit
 from provisioning.smoke.runner import SmokeRun, run_smoke
 from provisioning.smoke.targets import SmokeTarget, target_from_flags, targets_from_outputs
 
@@ -12,6 +12,7 @@ __all__ = [
     "SmokeReport",
     "SmokeRun",
     "SmokeTarget",
+    "json_lines",
     "print_table",
     "run_smoke",
     "target_from_flags",

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provisioning.smoke.diagnose import diagnose_exception
@@ -28,9 +28,15 @@ class LoadReport:
     output_tokens: int
     request_throughput: float
     output_tokens_per_s: float
+    # Per request, for the terminal's histograms (not in the JSON report): TTFT, and the mean gap between
+    # tokens after the first ((total - TTFT) / (tokens - 1)).
+    ttft_samples_s: list[float] = field(default_factory=list, repr=False)
+    inter_token_samples_s: list[float] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
+        data = self.__dict__.copy()
+        del data["ttft_samples_s"], data["inter_token_samples_s"]
+        return data
 
 
 def percentiles(values: list[float]) -> dict[str, float]:
@@ -66,15 +72,23 @@ def run_load(send: Callable[[], StreamTrace], concurrency: int, requests: int) -
     traces = [o for o in outcomes if isinstance(o, StreamTrace)]
     errors = Counter(o for o in outcomes if isinstance(o, str))
     tokens = sum(t.output_tokens or 0 for t in traces)
+    ttfts = [t.first_token_s for t in traces if t.first_token_s is not None]
+    gaps = [
+        (t.total_s - t.first_token_s) / (t.output_tokens - 1)
+        for t in traces
+        if t.first_token_s is not None and t.output_tokens and t.output_tokens > 1
+    ]
     return LoadReport(
         concurrency=concurrency,
         requests=requests,
         ok=len(traces),
         errors=dict(errors),
         wall_s=round(wall, 4),
-        ttft_s=percentiles([t.first_token_s for t in traces if t.first_token_s is not None]),
+        ttft_s=percentiles(ttfts),
         latency_s=percentiles([t.total_s for t in traces]),
         output_tokens=tokens,
         request_throughput=round(len(traces) / wall, 2) if wall > 0 else 0.0,
         output_tokens_per_s=round(tokens / wall, 1) if wall > 0 else 0.0,
+        ttft_samples_s=ttfts,
+        inter_token_samples_s=gaps,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from provisioning.errors import EXIT_FINDINGS, EXIT_OK
 from provisioning.redaction import mask, mask_all
+from provisioning.smoke.histogram import histogram
 from provisioning.smoke.load import LoadReport
 from provisioning.smoke.results import CheckResult
 
@@ -46,6 +48,13 @@ class SmokeReport:
             "load": {name: report.to_dict() for name, report in self.load.items()},
         }
         return mask_all(data, self.secrets)  # type: ignore[no-any-return]
+
+
+def json_lines(report: SmokeReport) -> list[dict[str, Any]]:
+    """`--json`: one `check` event per result, then the `smoke` summary (the report without its results)."""
+    data = report.to_dict()
+    results = data.pop("results")
+    return [*({"event": "check", **r} for r in results), {"event": "smoke", **data}]
 
 
 def write_json(report: SmokeReport, path: str | os.PathLike[str]) -> None:
@@ -87,7 +96,8 @@ def write_junit(report: SmokeReport, path: str | os.PathLike[str]) -> None:
 _STYLE = {"pass": "green", "fail": "red", "skip": "yellow"}
 
 
-def _headline(r: CheckResult) -> str:
+def headline(r: CheckResult) -> str:
+    """The figures a passed check measured (TTFT, latency), for its row."""
     e = r.evidence
     if "ttft_s" in e:
         rate = e.get("output_tokens_per_s")
@@ -97,22 +107,37 @@ def _headline(r: CheckResult) -> str:
     return ""
 
 
+def _failures_first(r: CheckResult) -> int:
+    return 0 if r.blocks else 1 if r.status == "fail" else 2
+
+
+def skipped_summary(results: list[CheckResult]) -> str:
+    """The skipped checks as one line of counts by reason, instead of a row each."""
+    reasons = Counter(r.message or "not applicable" for r in results if r.status == "skip")
+    return "; ".join(f"{count} ({reason})" for reason, count in reasons.most_common())
+
+
 def print_table(report: SmokeReport, console: Console) -> None:
+    """Failures first (required, then optional), then passes; skipped checks collapse into one line."""
     table = Table(title="provision smoke", show_lines=False)
     for column in ("target", "check", "result", "gate", "time", "detail"):
         table.add_column(column, overflow="fold")
-    for r in report.results:
+    ran = sorted((r for r in report.results if r.status != "skip"), key=_failures_first)
+    for r in ran:
         style = _STYLE[r.status]
-        detail = mask(r.message or _headline(r), report.secrets)
+        detail = mask(r.message or headline(r), report.secrets)
         table.add_row(
             r.target,
             r.check,
             f"[{style}]{r.status}[/]",
-            "-" if r.status == "skip" else "required" if r.required else "optional",
+            "required" if r.required else "optional",
             f"{r.seconds:.2f}s",
             detail,
         )
     console.print(table)
+    skipped = skipped_summary(report.results)
+    if skipped:
+        console.print(f"[yellow]skipped:[/] {mask(skipped, report.secrets)}", soft_wrap=True)
     for name, load in report.load.items():
         console.print(
             f"[bold]load[/] {name}: {load.ok}/{load.requests} ok at concurrency {load.concurrency} "
@@ -121,6 +146,14 @@ def print_table(report: SmokeReport, console: Console) -> None:
             f"latency p50/p95/p99 {load.latency_s.get('p50')}/{load.latency_s.get('p95')}/"
             f"{load.latency_s.get('p99')}s; {load.output_tokens_per_s} tok/s; errors {load.errors or 'none'}"
         )
+        for title, samples in (
+            ("TTFT", load.ttft_samples_s),
+            ("inter-token gap", load.inter_token_samples_s),
+        ):
+            if samples:
+                console.print(f"  {title} ({len(samples)} requests)")
+                for line in histogram(samples):
+                    console.print(f"  {line}", highlight=False)
     counts = report.counts()
     verdict = "[green]OK[/]" if report.exit_code == EXIT_OK else "[red]FAILED[/]"
     console.print(

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from provisioning.auth import TokenSource, resolve_token_source
 from provisioning.errors import BadInputError
+from provisioning.progress import NoRows, Rows
 from provisioning.smoke.checks import CHECKS, Check, CheckContext, CheckFailed, SmokeOptions
 from provisioning.smoke.client import GoogleTokenAuth, build_chat_client
 from provisioning.smoke.diagnose import diagnose_exception
 from provisioning.smoke.load import run_load
 from provisioning.smoke.readiness import wait_ready
-from provisioning.smoke.report import SmokeReport
+from provisioning.smoke.report import SmokeReport, headline
 from provisioning.smoke.results import CheckResult
 from provisioning.smoke.stream import stream_chat
 from provisioning.smoke.targets import SmokeTarget
@@ -59,6 +60,20 @@ class SmokeRun:
             )
 
 
+def _row(result: CheckResult) -> str:
+    return f"{result.target}/{result.check}"
+
+
+def _show(rows: Rows, result: CheckResult) -> CheckResult:
+    """Finish the check's live row: failures stay red (optional ones say so), passes green."""
+    if result.status == "pass":
+        rows.finish(_row(result), "ok", result.message or headline(result) or "passed")
+    else:
+        gate = "" if result.required else "optional, "
+        rows.finish(_row(result), "failed", f"{gate}failed: {result.message}")
+    return result
+
+
 def _timed(target: SmokeTarget, check: Check, ctx: CheckContext, level: str) -> CheckResult:
     result = CheckResult(target.name, check.name, "pass", required=level == "required")
     mark = ctx.client.wire.mark()
@@ -79,11 +94,25 @@ def _timed(target: SmokeTarget, check: Check, ctx: CheckContext, level: str) -> 
 
 
 def _readiness(
-    target: SmokeTarget, ctx: CheckContext, deadline_s: float, sleep: Callable[[float], None]
+    target: SmokeTarget,
+    ctx: CheckContext,
+    deadline_s: float,
+    sleep: Callable[[float], None],
+    rows: Rows,
 ) -> CheckResult:
     probe_client = ctx.client.sdk.with_options(max_retries=0)
     request = ctx.request("ping", max_tokens=8)
-    outcome = wait_ready(lambda: probe_client.chat.completions.create(**request), deadline_s, sleep=sleep)
+    key = f"{target.name}/ready"
+    attempts = 0
+
+    def probe() -> object:
+        nonlocal attempts
+        attempts += 1
+        rows.update(key, f"waiting for the chat route to answer (attempt {attempts}, up to {deadline_s:g}s)")
+        return probe_client.chat.completions.create(**request)
+
+    rows.start(key, f"waiting for the chat route to answer (up to {deadline_s:g}s)", f"{target.name} ready")
+    outcome = wait_ready(probe, deadline_s, sleep=sleep)
     evidence = {
         "attempts": outcome.attempts,
         "waited_s": round(outcome.waited_s, 3),
@@ -102,7 +131,9 @@ def run_smoke(
     *,
     source: TokenSource | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    rows: Rows | None = None,
 ) -> SmokeReport:
+    """`rows` shows each check live, as it runs and as it finishes (skipped checks get no row)."""
     run.validate()
     auth: GoogleTokenAuth | None = None
     if any(t.auth == "google" for t in run.targets):
@@ -118,7 +149,8 @@ def run_smoke(
             max_retries=run.max_retries,
         )
         try:
-            _smoke_target(run, target, CheckContext(target, client, run.options), report, sleep)
+            ctx = CheckContext(target, client, run.options)
+            _smoke_target(run, target, ctx, report, sleep, rows or NoRows())
         finally:
             client.close()
     if auth is not None:
@@ -128,10 +160,15 @@ def run_smoke(
 
 
 def _smoke_target(
-    run: SmokeRun, target: SmokeTarget, ctx: CheckContext, report: SmokeReport, sleep: Callable[[float], None]
+    run: SmokeRun,
+    target: SmokeTarget,
+    ctx: CheckContext,
+    report: SmokeReport,
+    sleep: Callable[[float], None],
+    rows: Rows,
 ) -> None:
     if run.wait_ready_s is not None:
-        ready = _readiness(target, ctx, run.wait_ready_s, sleep)
+        ready = _show(rows, _readiness(target, ctx, run.wait_ready_s, sleep, rows))
         report.results.append(ready)
         if ready.status != "pass":
             for check in run.checks:
@@ -144,26 +181,31 @@ def _smoke_target(
         if level == "skip":
             report.results.append(CheckResult(target.name, check.name, "skip", False, message=reason))
             continue
-        report.results.append(_timed(target, check, ctx, level))
+        rows.start(f"{target.name}/{check.name}", f"running ({level})", f"{target.name} {check.name}")
+        report.results.append(_show(rows, _timed(target, check, ctx, level)))
     if run.concurrency is not None and run.requests is not None:
         request = ctx.request(stream_options={"include_usage": True})
+        rows.start(
+            f"{target.name}/load",
+            f"{run.requests} requests at concurrency {run.concurrency}",
+            f"{target.name} load",
+        )
         load = run_load(lambda: stream_chat(ctx.client, **request), run.concurrency, run.requests)
         report.load[target.name] = load
         failed = load.requests - load.ok
-        report.results.append(
-            CheckResult(
-                target.name,
-                "load",
-                "pass" if failed == 0 else "fail",
-                True,
-                load.wall_s,
-                f"{failed} of {load.requests} requests failed: {load.errors}"
-                if failed
-                else f"{load.ok}/{load.requests} ok, TTFT p95 {load.ttft_s.get('p95')}s",
-                {
-                    "ttft_s": load.ttft_s,
-                    "latency_s": load.latency_s,
-                    "output_tokens_per_s": load.output_tokens_per_s,
-                },
-            )
+        result = CheckResult(
+            target.name,
+            "load",
+            "pass" if failed == 0 else "fail",
+            True,
+            load.wall_s,
+            f"{failed} of {load.requests} requests failed: {load.errors}"
+            if failed
+            else f"{load.ok}/{load.requests} ok, TTFT p95 {load.ttft_s.get('p95')}s",
+            {
+                "ttft_s": load.ttft_s,
+                "latency_s": load.latency_s,
+                "output_tokens_per_s": load.output_tokens_per_s,
+            },
         )
+        report.results.append(_show(rows, result))

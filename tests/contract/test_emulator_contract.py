@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from emulator import errors
-from emulator.app import build_routes
 from emulator.contract import (
     check_error_body,
     check_reply,
@@ -19,6 +18,7 @@ from emulator.contract import (
     reply_schema,
     validate,
 )
+from emulator.routing import build_routes
 
 pytestmark = pytest.mark.e2e
 

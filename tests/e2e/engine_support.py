@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,17 @@ def endpoints(emulator: EmulatorProcess, project: str, region: str = "us-central
 
 def mutating(emulator: EmulatorProcess) -> list[str]:
     return [f"{r['method']} {r['path']}" for r in emulator.requests(mutating_only=True)]
+
+
+def wait_for_saved_operation(state_file: Path, key: str, timeout_s: float = 60.0) -> str:
+    """The name of the operation apply saved under `key` in its state file, as soon as it is there."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            saved = json.loads(state_file.read_text()).get("operations", {}).get(key)
+        except (FileNotFoundError, ValueError):
+            saved = None
+        if saved:
+            return str(saved["name"])
+        time.sleep(0.02)
+    raise AssertionError(f"the state file never showed operation {key}: {state_file}")

@@ -67,7 +67,7 @@ def test_dev_outputs_pass_smoke(engine_env: EmulatorProcess) -> None:
     applied = provision("apply", "--spec", str(EXAMPLES / "dev.yaml"), "--outputs", "out.json", "--json")
     assert applied.exit_code == 0, applied.output
 
-    smoked = provision("smoke", "--outputs", "out.json", "--json", "smoke.json")
+    smoked = provision("smoke", "--outputs", "out.json", "--json-file", "smoke.json")
 
     assert smoked.exit_code == 0, smoked.output
     assert json.loads(Path("smoke.json").read_text())["ok"] is True

@@ -186,12 +186,12 @@ def test_destroy_keeps_the_budget_unless_the_project_goes(
     spec = ci_spec(tmp_path)
     apply(spec)
 
-    kept = provision("destroy", "--spec", str(spec), "--json")
+    kept = provision("destroy", "--spec", str(spec), "--json", "--yes")
     assert kept.exit_code == 0, kept.output
     assert "deleted only with --delete-project" in summaries(events(kept.output))["budget"]
     assert len(budgets(engine_env)) == 1
 
-    gone = provision("destroy", "--spec", str(spec), "--delete-project", "--json")
+    gone = provision("destroy", "--spec", str(spec), "--delete-project", "--json", "--yes")
     assert gone.exit_code == 0, gone.output
     assert budgets(engine_env) == []
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from emulator.testing import EmulatorProcess
@@ -13,23 +12,11 @@ from tests.e2e.engine_support import (
     google,
     provision,
     provision_process,
+    wait_for_saved_operation,
 )
 
 DEPLOY_KEY = "endpoint:llama-8b-vllm"
 SLOW_DEPLOY = 0.002  # the 25-minute deploy takes 3 s; project and APIs take a few hundredths
-
-
-def _wait_for_saved_deploy(state_file: Path, timeout_s: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            saved = json.loads(state_file.read_text()).get("operations", {}).get(DEPLOY_KEY)
-        except (FileNotFoundError, ValueError):
-            saved = None
-        if saved:
-            return str(saved["name"])
-        time.sleep(0.02)
-    raise AssertionError(f"the state file never showed the deploy operation: {state_file}")
 
 
 def test_killed_during_deploy_resumes_the_same_operation(engine_env: EmulatorProcess, tmp_path: Path) -> None:
@@ -38,7 +25,7 @@ def test_killed_during_deploy_resumes_the_same_operation(engine_env: EmulatorPro
     state_file = tmp_path / ".provision" / "acme-genai-dev.state.json"
     child = provision_process(tmp_path, "apply", "--spec", spec, "--json")
     try:
-        operation = _wait_for_saved_deploy(state_file)
+        operation = wait_for_saved_operation(state_file, DEPLOY_KEY)
         child.kill()  # SIGKILL: no cleanup runs
         child.communicate(timeout=30)
     finally:

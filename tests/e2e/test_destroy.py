@@ -30,7 +30,7 @@ def test_destroy_removes_endpoints_and_models_and_keeps_project_and_apis(engine_
     model = endpoints(engine_env, PROJECT)[0]["deployedModels"][0]["model"]
     enabled_before = google(engine_env, "GET", f"/v1/projects/{PROJECT}/services", filter="state:ENABLED")
 
-    result = provision("destroy", "--spec", DEV, "--json")
+    result = provision("destroy", "--spec", DEV, "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     assert endpoints(engine_env, PROJECT) == []
@@ -43,10 +43,10 @@ def test_destroy_removes_endpoints_and_models_and_keeps_project_and_apis(engine_
 
 def test_destroy_twice_is_a_no_op(engine_env: EmulatorProcess) -> None:
     assert provision("apply", "--spec", DEV, "--json").exit_code == 0
-    assert provision("destroy", "--spec", DEV, "--json").exit_code == 0
+    assert provision("destroy", "--spec", DEV, "--json", "--yes").exit_code == 0
     before = len(engine_env.requests(mutating_only=True))
 
-    again = provision("destroy", "--spec", DEV, "--json")
+    again = provision("destroy", "--spec", DEV, "--json", "--yes")
 
     assert again.exit_code == 0, again.output
     assert len(engine_env.requests(mutating_only=True)) == before
@@ -55,7 +55,7 @@ def test_destroy_twice_is_a_no_op(engine_env: EmulatorProcess) -> None:
 def test_delete_project_deletes_a_project_provision_created(engine_env: EmulatorProcess) -> None:
     assert provision("apply", "--spec", DEV, "--json").exit_code == 0
 
-    result = provision("destroy", "--spec", DEV, "--delete-project", "--json")
+    result = provision("destroy", "--spec", DEV, "--delete-project", "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     assert google(engine_env, "GET", f"/v3/projects/{PROJECT}")["state"] == "DELETE_REQUESTED"
@@ -75,7 +75,7 @@ def test_delete_project_refuses_a_project_provision_did_not_create(engine_env: E
         }
     )
 
-    result = provision("destroy", "--spec", DEV, "--delete-project", "--json")
+    result = provision("destroy", "--spec", DEV, "--delete-project", "--json", "--yes")
 
     assert result.exit_code == 1
     assert "not created by provision" in result.output
@@ -100,7 +100,7 @@ def test_destroy_leaves_a_same_named_foreign_endpoint_alone_and_says_so(engine_e
     other_team = _foreign_endpoint(engine_env, {"team": "search"})
     other_env = _foreign_endpoint(engine_env, {"managed-by": "provision", "environment": "prod"})
 
-    result = provision("destroy", "--spec", DEV, "--json")
+    result = provision("destroy", "--spec", DEV, "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     assert sorted(e["name"] for e in endpoints(engine_env, PROJECT)) == sorted([other_team, other_env])
@@ -111,6 +111,6 @@ def test_destroy_leaves_a_same_named_foreign_endpoint_alone_and_says_so(engine_e
     for name in (other_team, other_env):
         assert f"{name.rsplit('/', 1)[1]} (us-central1)" in done["summary"].partition("; left ")[2]
     assert "not labelled managed-by=provision, environment=dev" in done["summary"]
-    again = provision("destroy", "--spec", DEV, "--json")
+    again = provision("destroy", "--spec", DEV, "--json", "--yes")
     assert again.exit_code == 0, again.output
     assert len(endpoints(engine_env, PROJECT)) == 2

@@ -238,14 +238,28 @@ def test_maas_not_enabled_is_found_by_the_probe(emulator_env: EmulatorProcess) -
 
 
 def test_gpu_absent_in_region_fails_with_ranked_regions(emulator_env: EmulatorProcess) -> None:
-    # europe-west1 offers only T4 and L4 (catalog); a2-ultragpu-1g carries an A100 80GB
-    spec = spec_with(endpoints=[endpoint(region="europe-west1", machine_type="a2-ultragpu-1g")])
+    # europe-west1 offers only T4 and L4 (catalog); a2-ultragpu-1g carries an A100 80GB; no fallback region
+    spec = spec_with(
+        fallback_regions=[], endpoints=[endpoint(region="europe-west1", machine_type="a2-ultragpu-1g")]
+    )
     report = doctor(emulator_env, spec)
     gpu = finding(report, "gpu-region:llama-8b-vllm")
     assert gpu.status is Status.FAIL
     assert "NVIDIA_A100_80GB" in gpu.evidence and "europe-west1" in gpu.evidence
     assert "us-central1" in gpu.fix
     assert report.exit_code == 1
+
+
+def test_gpu_absent_in_region_with_fallbacks_and_no_quota_read_warns_of_the_regions_apply_tries(
+    emulator_env: EmulatorProcess,
+) -> None:
+    # the project does not exist yet, so no quota is read; us-east4 and europe-west4 offer the A100 80GB
+    spec = spec_with(endpoints=[endpoint(region="europe-west1", machine_type="a2-ultragpu-1g")])
+    gpu = finding(doctor(emulator_env, spec), "gpu-region:llama-8b-vllm")
+    assert gpu.status is Status.WARN
+    assert (
+        "apply will try us-east4, europe-west4 (fallback_regions; their quota was not read)" in gpu.evidence
+    )
 
 
 def test_model_too_big_for_the_chosen_gpu_fails(emulator_env: EmulatorProcess) -> None:

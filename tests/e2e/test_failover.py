@@ -130,7 +130,7 @@ def test_reapply_after_failover_changes_nothing_and_destroy_finds_it(
     assert mutating(engine_env) == []
     assert read_outputs(tmp_path / "out.json").targets[0].region == "us-east4"
 
-    destroyed = provision("destroy", "--spec", str(spec), "--json")
+    destroyed = provision("destroy", "--spec", str(spec), "--json", "--yes")
     assert destroyed.exit_code == 0, destroyed.output
     assert _served(engine_env) == {region: [] for region in REGIONS}
     assert _models(engine_env, "us-east4") == []
@@ -187,7 +187,7 @@ def test_a_run_killed_while_its_deploy_was_failing_resumes_cleans_up_and_fails_o
     spec = _spec(tmp_path)
     first = _apply(spec)  # creates the project and everything, ending in us-east4
     assert first.exit_code == 0, first.output
-    assert provision("destroy", "--spec", str(spec), "--json").exit_code == 0
+    assert provision("destroy", "--spec", str(spec), "--json", "--yes").exit_code == 0
     started = google(
         engine_env,
         "POST",

@@ -1,5 +1,5 @@
-"""`--json` is JSON Lines for the whole run: every stdout line of apply, destroy, reap and a fleet apply is
-one JSON object (CI pipes it into `jq -c` or reads it line by line), the final summary included."""
+"""`--json` is JSON Lines for the whole run: every stdout line of apply, destroy, reap, smoke and a fleet
+apply is one JSON object (CI pipes it into `jq -c` or reads it line by line), the final summary included."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_apply_destroy_and_reap_print_one_json_object_per_line(engine_env: Emula
     reaped = _lines("reap", "--spec", DEV, "--dry-run")
     assert reaped == [{"event": "reaped", "dry_run": True, "expired": []}]
 
-    destroyed = _lines("destroy", "--spec", DEV)
+    destroyed = _lines("destroy", "--spec", DEV, "--yes")
     assert {e["step"] for e in destroyed if e["event"] == "step_done"} >= {
         "endpoint:llama-8b-vllm",
         "project",
@@ -52,3 +52,12 @@ def test_fleet_apply_prints_one_json_object_per_line(engine_env: EmulatorProcess
     assert events[-1]["event"] == "fleet_summary"
     assert all(row["ok"] for row in events[-1]["environments"])
     assert {e["environment"] for e in events[:-1]} == {row["project"] for row in events[-1]["environments"]}
+
+
+def test_smoke_json_is_one_line_per_check_then_the_summary(engine_env: EmulatorProcess) -> None:
+    _lines("apply", "--spec", str(EXAMPLES / "laptop.yaml"), "--outputs", "out.json")
+    smoked = _lines("smoke", "--outputs", "out.json")
+    checks = [e for e in smoked[:-1] if e["event"] == "check"]
+    assert len(checks) == len(smoked) - 1 and checks[0]["target"] == "gpt-oss-20b"
+    assert smoked[-1]["event"] == "smoke" and smoked[-1]["ok"] is True
+    assert smoked[-1]["counts"]["pass"] == sum(c["status"] == "pass" for c in checks)

@@ -87,13 +87,13 @@ def test_dry_run_lists_only_expired_endpoints_and_changes_nothing(
 def test_reap_undeploys_expired_endpoints_only(engine_env: EmulatorProcess, tmp_path: Path) -> None:
     _applied(engine_env, tmp_path)
 
-    result = provision("reap", "--projects", PROJECT, "--json")
+    result = provision("reap", "--projects", PROJECT, "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     assert [r["action"] for r in _rows(result.output)] == ["undeployed"]
     assert _deployed(engine_env) == {"stale": 0, "fresh": 1}
     assert all("/endpoints/stale:" in m for m in mutating(engine_env))
-    again = provision("reap", "--projects", PROJECT, "--json")
+    again = provision("reap", "--projects", PROJECT, "--json", "--yes")
     assert [r["action"] for r in _rows(again.output)] == ["nothing deployed"]
 
 
@@ -116,7 +116,7 @@ def test_reap_finds_pulumi_made_endpoints_by_their_deployed_model_labels(
     )
     _deploy_as_pulumi_does(engine_env, "someone-elses", {"expires-at": PAST})  # not ours: never touched
 
-    result = provision("reap", "--projects", PROJECT, "--json")
+    result = provision("reap", "--projects", PROJECT, "--json", "--yes")
 
     assert result.exit_code == 0, result.output
     reaped = {r["endpoint"].rsplit("/", 1)[-1]: r["action"] for r in _rows(result.output)}

@@ -248,7 +248,7 @@ def test_a_second_operator_destroys_from_the_shared_state_exactly_what_the_first
     engine_env.configure(record_bodies=True)
     before = len(engine_env.requests())
     destroyed = provision_process(
-        second, "destroy", "--spec", str(DEV), "--state", gcs_state, "--delete-project"
+        second, "destroy", "--spec", str(DEV), "--state", gcs_state, "--delete-project", "--yes"
     )
     _, err = destroyed.communicate(timeout=180)
     assert destroyed.returncode == 0, err[-2000:]
@@ -287,7 +287,8 @@ def test_a_missing_bucket_is_refused_with_nothing_mutated(
 ) -> None:
     writes_before = len(fake_gcs.writes())
     for command in ("apply", "destroy", "plan"):
-        result = provision(command, "--spec", str(DEV), "--state", "gs://no-such-bucket-here/envs")
+        yes = ["--yes"] if command == "destroy" else []  # past the confirmation, to the bucket
+        result = provision(command, "--spec", str(DEV), "--state", "gs://no-such-bucket-here/envs", *yes)
         assert result.exit_code == 2, result.output
         flat = " ".join(result.output.split())
         assert "bucket gs://no-such-bucket-here does not exist" in flat
@@ -326,7 +327,7 @@ def test_reap_takes_the_lock_while_plan_and_a_dry_run_only_read(
     assert applied.exit_code == 0, applied.output
     clear_requests(engine_env)
     with hold_lock(open_backend(gcs_state, PROJECT), LockOptions(command="provision apply --spec dev.yaml")):
-        reaped = provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0")
+        reaped = provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0", "--yes")
         assert (
             reaped.exit_code == 1
             and "locked by" in reaped.output
@@ -337,4 +338,5 @@ def test_reap_takes_the_lock_while_plan_and_a_dry_run_only_read(
         lock = json.loads(planned.stdout)["state"]["lock"]
         assert "provision apply --spec dev.yaml" in lock["holder"] and lock["stale"] is False
     assert mutating(engine_env) == []
-    assert provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0").exit_code == 0
+    reaped = provision("reap", "--spec", str(DEV), "--state", gcs_state, "--lock-timeout", "0", "--yes")
+    assert reaped.exit_code == 0, reaped.output

@@ -197,7 +197,7 @@ def test_token_never_appears_in_any_output(harness: Chat, token_file: Path, tmp_
             str(outputs),
             "--access-token-file",
             str(token_file),
-            "--json",
+            "--json-file",
             str(report_json),
             "--junit",
             str(junit),

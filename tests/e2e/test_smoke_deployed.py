@@ -99,7 +99,7 @@ def test_pulumi_shaped_outputs_reach_the_emulator_through_the_override(
     if override == "flag":
         monkeypatch.delenv("PROVISION_API_ENDPOINT")
 
-    smoked = provision("smoke", "--outputs", "stack.json", *flag, "--json", "smoke.json")
+    smoked = provision("smoke", "--outputs", "stack.json", *flag, "--json-file", "smoke.json")
 
     assert smoked.exit_code == 0, smoked.output
     report = json.loads(Path("smoke.json").read_text())
@@ -140,7 +140,7 @@ def test_tgi_and_shared_host_endpoints_pass_and_the_table_names_each_check(
 
     # As a person runs it, in a terminal wide enough that no cell folds.
     smoked = subprocess.run(
-        [sys.executable, "-m", "provisioning", "smoke", "--outputs", "out.json", "--json", "smoke.json"],
+        [sys.executable, "-m", "provisioning", "smoke", "--outputs", "out.json", "--json-file", "smoke.json"],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "200"},
@@ -155,14 +155,22 @@ def test_tgi_and_shared_host_endpoints_pass_and_the_table_names_each_check(
     tgi = {r["check"]: r for r in results if r["target"] == "qwen-7b-tgi"}
     assert tgi["errors.wrong_model"]["status"] == "skip"
     assert tgi["errors.wrong_model"]["message"] == "TGI ignores the model name"
-    # The table a person reads: one row per target and check, with its status and gate.
+    # The table a person reads: one row per target and check that ran, failures first; the skipped ones
+    # collapse into one line of counts by reason.
     rows = [line for line in smoked.stdout.splitlines() if "│" in line]
     for r in results:
-        gate = "-" if r["status"] == "skip" else "required" if r["required"] else "optional"
+        if r["status"] == "skip":
+            assert not any(r["check"] in row and r["target"] in row for row in rows), r
+            continue
+        gate = "required" if r["required"] else "optional"
         assert any(
             [cell.strip() for cell in row.split("│")[1:5]] == [r["target"], r["check"], r["status"], gate]
             for row in rows
         ), f"no table row for {r['target']} / {r['check']} / {r['status']}"
+    skipped = sum(r["status"] == "skip" for r in results)
+    skip_line = next(line for line in smoked.stdout.splitlines() if line.startswith("skipped: "))
+    assert "(TGI ignores the model name)" in skip_line
+    assert sum(int(part.split()[0]) for part in skip_line[len("skipped: ") :].split("; ")) == skipped
     assert smoked.stdout.rstrip().splitlines()[-1].startswith("OK: ")
 
 
@@ -196,7 +204,9 @@ def test_wait_ready_polls_through_a_running_deploy_then_passes(
         }
         Path("stack.json").write_text(json.dumps(stack))
 
-        smoked = provision("smoke", "--outputs", "stack.json", "--wait-ready", "60", "--json", "smoke.json")
+        smoked = provision(
+            "smoke", "--outputs", "stack.json", "--wait-ready", "60", "--json-file", "smoke.json"
+        )
     finally:
         apply.communicate(timeout=120)
 

@@ -12,6 +12,7 @@ a raw text, raw bytes, a callable that writes the file, or None for no file.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,35 @@ def _utf16(path: Path) -> None:
     path.write_bytes(yaml.safe_dump(dev_spec()).encode("utf-16"))
 
 
+def _with_second_project_block(path: Path) -> None:
+    path.write_text(
+        yaml.safe_dump(dev_spec())
+        + "project:\n  id: someone-elses-id\n  billing_account: 012345-6789AB-CDEF01\n",
+        encoding="utf-8",
+    )
+
+
+def _with_repeated_max_replicas(path: Path) -> None:
+    text = yaml.safe_dump(dev_spec(), sort_keys=False)
+    path.write_text(text.replace("  max_replicas: 2\n", "  max_replicas: 2\n  max_replicas: 50\n"), "utf-8")
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _symlink_loop(path: Path) -> None:
+    other = path.with_name("other.yaml")
+    path.symlink_to(other)
+    other.symlink_to(path)
+
+
+def _endpoint(**changes: Any) -> dict[str, Any]:
+    data = dev_spec()
+    data["endpoints"][0].update(changes)
+    return data
+
+
 def _labels(count: int) -> dict[str, str]:
     return {f"team-{i}": "x" for i in range(count)}
 
@@ -198,6 +228,10 @@ SPEC_VALUES: list[tuple[str, str, Any, str]] = [
     ("plan", "owner", f"platform{RTL}team", "owner"),
     ("validate", "environment", "", "environment"),
     ("plan", "region", MISSING, "region"),
+    ("validate", "owner", False, 'owner: "no"'),  # `owner: no` in YAML 1.1 is a boolean
+    ("doctor", "endpoints.0.name", "openapi", "endpoints[0].name"),  # the MaaS base URL's path
+    ("apply", "caller.workload_identity", {"github_repository": "acme/app", "pool_id": "ci"}, "pool_id"),
+    ("plan", "caller.workload_identity", {"github_repository": "acme/app", "pool_id": "p" * 33}, "pool_id"),
 ]
 
 
@@ -233,6 +267,60 @@ FILE_CASES = [
         ("apply", "--spec", "{spec}", "--parallel", "2"),
         ("b-bad.yaml", "project.id"),
         _folder_with_one_bad_spec,
+    ),
+    Case(
+        "validate-second-project-block",
+        ("validate", "--spec", "{spec}"),
+        ("'project'", "twice"),
+        _with_second_project_block,
+    ),
+    Case(
+        "apply-second-project-block",
+        ("apply", "--spec", "{spec}"),
+        ("'project'", "twice"),
+        _with_second_project_block,
+    ),
+    Case(
+        "plan-repeated-max-replicas",
+        ("plan", "--spec", "{spec}"),
+        ("'max_replicas'", "twice"),
+        _with_repeated_max_replicas,
+    ),
+    Case("validate-fifo", ("validate", "--spec", "{spec}"), ("not a regular file", "FIFO"), _fifo),
+    Case("apply-fifo", ("apply", "--spec", "{spec}"), ("not a regular file",), _fifo),
+    Case("doctor-symlink-loop", ("doctor", "--spec", "{spec}"), ("symbolic link loop",), _symlink_loop),
+    Case("plan-directory", ("plan", "--spec", "{tmp}/specs"), ("is a directory",), None),
+    Case("destroy-directory", ("destroy", "--spec", "{tmp}/specs"), ("is a directory",), None),
+    # what doctor calls blocking without a read: apply refuses it before its first call
+    Case(
+        "apply-70b-on-one-l4",
+        ("apply", "--spec", "{spec}"),
+        ("model-fit:", "does not fit"),
+        _endpoint(model="llama-3.3-70b-instruct", machine_type="g2-standard-12"),
+    ),
+    Case(
+        "apply-tensor-parallel-4-on-1-gpu",
+        ("apply", "--spec", "{spec}"),
+        ("tensor_parallel_size 4",),
+        _endpoint(machine_type="g2-standard-12", tensor_parallel_size=4),
+    ),
+    Case(
+        "apply-region-lacks-the-gpu",
+        ("apply", "--spec", "{spec}"),
+        ("gpu-region:", "europe-west1"),
+        {**_endpoint(region="europe-west1", machine_type="a2-ultragpu-1g"), "fallback_regions": []},
+    ),
+    Case(
+        "apply-eula-not-accepted",
+        ("apply", "--spec", "{spec}"),
+        ("accept_eula: true",),
+        _endpoint(accept_eula=False),
+    ),
+    Case(
+        "apply-gpu-endpoint-without-ttl",
+        ("apply", "--spec", "{spec}"),
+        ("gpu-expires-at", "set ttl:"),
+        Change("ttl", MISSING),
     ),
     Case(
         "validate-huge-value",
@@ -332,6 +420,27 @@ FLAG_CASES = [
     Case(
         "apply-state-with-folder", ("apply", "--spec", "{tmp}/specs", "--state", "{tmp}/x.json"), ("--state",)
     ),
+    Case(
+        "apply-outputs-is-the-spec",
+        ("apply", "--spec", "{spec}", "--outputs", "{spec}"),
+        ("--outputs", "spec file itself"),
+    ),
+    Case(
+        "apply-outputs-is-a-directory",
+        ("apply", "--spec", "{spec}", "--outputs", "{tmp}"),
+        ("--outputs", "is a directory"),
+    ),
+    Case(
+        "apply-outputs-under-a-file",
+        ("apply", "--spec", "{spec}", "--outputs", "{spec}/out.json"),
+        ("--outputs", "is a file, not a folder"),
+    ),
+    Case(
+        "apply-folder-outputs-is-a-file",
+        ("apply", "--spec", "{tmp}/specs", "--outputs", "{tmp}/empty-token"),
+        ("--outputs", "not a folder"),
+    ),
+    Case("smoke-outputs-directory", ("smoke", "--outputs", "{tmp}/"), ("is a directory",)),
     Case("apply-unknown-flag", ("apply", "--spec", "{spec}", "--dry-runn"), ("--dry-runn",)),
     Case("doctor-no-spec", ("doctor",), ("--spec",)),
     Case("reap-neither-spec-nor-projects", ("reap", "--dry-run"), ("--spec", "--projects")),

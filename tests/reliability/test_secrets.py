@@ -44,9 +44,9 @@ def test_tokens_appear_nowhere_but_where_they_must(emulator_env: EmulatorProcess
         (("plan", "--spec", spec, *auth), (0, 1)),
         (("apply", "--spec", spec, "--json", *auth), (0,)),
         (("apply", "--spec", spec, *auth), (0,)),  # the rich display too
-        (("smoke", "--outputs", outputs, "--json", "report.json", "--junit", "report.xml", *auth), (0,)),
+        (("smoke", "--outputs", outputs, "--json-file", "report.json", "--junit", "report.xml", *auth), (0,)),
         (("reap", "--spec", spec, "--dry-run", "--json", *auth), (0,)),
-        (("destroy", "--spec", spec, "--json", *auth), (0,)),
+        (("destroy", "--spec", spec, "--json", "--yes", *auth), (0,)),
     ]
     printed = []
     for argv, codes in runs:

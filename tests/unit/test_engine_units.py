@@ -84,6 +84,17 @@ def test_dag_runs_independent_steps_concurrently_and_skips_dependents_of_failure
     assert not result.ok
 
 
+def test_dag_skips_the_whole_chain_below_a_failure_and_refuses_a_cycle() -> None:
+    def fail() -> str:
+        raise ProvisionError("broken")
+
+    chain = [Step("bad", fail), Step("mid", lambda: "never", ("bad",)), Step("leaf", lambda: "x", ("mid",))]
+    result = run_dag(chain, QuietReporter())
+    assert (set(result.errors), result.skipped) == ({"bad"}, ["mid", "leaf"])
+    with pytest.raises(ValueError, match="wait on each other"):
+        run_dag([Step("a", lambda: "x", ("b",)), Step("b", lambda: "x", ("a",))], QuietReporter())
+
+
 def test_dag_wall_clock_follows_the_critical_path() -> None:
     def sleeper(seconds: float) -> Step:
         return Step(f"s{seconds}", lambda: time.sleep(seconds) or "ok", ("root",))
@@ -106,14 +117,14 @@ def test_deploy_request_uses_the_recommended_shape_unless_the_spec_pins_one() ->
     spec = load_spec(DEV)
     endpoint = spec.endpoints[0]
     recommended = recommend_shape(endpoint.model, endpoint.framework, "us-central1").shape
-    request = serving.deploy_request(spec.project.id, "us-central1", endpoint, None)
+    request = serving.deploy_request(spec, "us-central1", endpoint, datetime.now(UTC), None)
     machine = request.deploy_config.dedicated_resources.machine_spec
     assert (machine.machine_type, machine.accelerator_type.name) == (
         recommended.machine_type,
         recommended.accelerator,
     )
     pinned = endpoint.model_copy(update={"machine_type": "a2-highgpu-1g"})
-    request = serving.deploy_request(spec.project.id, "us-central1", pinned, None)
+    request = serving.deploy_request(spec, "us-central1", pinned, datetime.now(UTC), None)
     assert request.deploy_config.dedicated_resources.machine_spec.machine_type == "a2-highgpu-1g"
 
 

@@ -14,7 +14,8 @@ from pulumi.runtime import MockResourceArgs
 from infra.caller import CALLER_ROLE, WIF_ROLE
 from infra.graph import fresh_mock_runtime, run_program
 from infra.mocks import PROJECT_NUMBER, SECRET, FakeGoogleCloud, RecordingMonitor, dedicated_host
-from infra.program import hf_tokens, stack_main
+from infra.program import build, hf_tokens, stack_main
+from provisioning.desired import endpoint as desired_endpoint
 from provisioning.errors import BadInputError, SpecError
 from provisioning.outputs import Outputs, read_outputs
 from provisioning.recommend import recommend_shape
@@ -49,12 +50,15 @@ def test_foundation_creates_the_project_with_billing_labels_and_no_default_netwo
     assert project["billingAccount"] == "012345-6789AB-CDEF01"
     assert project["orgId"] == "123456789012"
     assert project["autoCreateNetwork"] is False
+    # The same labels `provision apply` puts on the project, so reap and destroy know either engine's work.
     assert project["labels"] == {
         "cost-center": "cc-1234",
-        "managed-by": "vertex-bootstrap",
+        "managed-by": "provision",
         "environment": "dev",
         "owner": "platform-team",
+        "expires-at": "20261127t000000z",  # NOW + ttl 72h
     }
+    assert one(graph, PROJECT)["ignore_changes"] == ['labels["expires-at"]']
     assert one(graph, PROJECT)["parent"] == "vertexbootstrap:index:Foundation::acme-genai-dev"
 
 
@@ -108,7 +112,7 @@ def test_gpu_endpoint_shape_replicas_dedicated_and_labels(dev: Any) -> None:
     assert inputs["location"] == "us-central1"
     assert inputs["deletionPolicy"] == "DELETE"
     labels = inputs["deployConfig"]["systemLabels"]
-    assert labels["managed-by"] == "vertex-bootstrap"
+    assert labels["managed-by"] == "provision"  # what `provision reap` looks for
     assert (labels["environment"], labels["owner"]) == ("dev", "platform-team")
     assert labels["expires-at"] == "20261127t000000z"  # NOW + ttl 72h
     # Re-computing expires-at on the next `pulumi up` must not replace a running GPU endpoint.
@@ -228,7 +232,6 @@ def test_stack_outputs_follow_the_cli_outputs_contract(dev: Any, tmp_path: Path)
 
 
 ENDPOINT_READ = "gcp:vertex/aiEndpoint:AiEndpoint"
-REGIONAL_HOST = "https://us-central1-aiplatform.googleapis.com"
 
 
 class DnsAnsweredAs(FakeGoogleCloud):
@@ -264,17 +267,32 @@ def test_dedicated_dns_is_the_bare_host_and_base_url_follows_the_contract(form: 
     assert one(graph, ENDPOINT_READ)["read_id"] == path.removeprefix("/v1/")
 
 
-def test_shared_endpoint_is_not_looked_up_and_is_called_on_the_regional_host() -> None:
+def test_shared_endpoint_is_refused_before_any_resource_not_deployed_dedicated() -> None:
+    # Model Garden deploys dedicated unless `endpointConfig.dedicatedEndpointDisabled` is set (what apply
+    # sends); pulumi-gcp's deployment has no such argument, and `dedicatedEndpointEnabled: false` does not
+    # turn it off. Sending that and writing the shared host into the outputs was the bug.
     shared = {**dev_data()["endpoints"][0], "dedicated_endpoint": False}
-    graph, outputs = run_program(spec_with(endpoints=[shared]), now=NOW)
-    assert not of_type(graph, ENDPOINT_READ)
-    assert one(graph, DEPLOYMENT)["inputs"]["endpointConfig"]["dedicatedEndpointEnabled"] is False
-    target = outputs["targets"][-1]
-    assert "dedicated_dns" not in target
-    assert target["base_url"] == (
-        f"{REGIONAL_HOST}/v1/projects/acme-genai-dev/locations/us-central1/endpoints/{target['endpoint_id']}"
-    )
-    assert Outputs.model_validate(outputs).targets[-1].dedicated_dns is None
+    spec = spec_with(endpoints=[shared])
+    assert desired_endpoint.deploy_request(spec, spec.endpoints[0], "us-central1", NOW)["endpointConfig"][
+        "dedicatedEndpointDisabled"
+    ]
+    mocks = FakeGoogleCloud()
+    monitor = RecordingMonitor(mocks)
+    fresh_mock_runtime()
+    pulumi.runtime.set_mocks(mocks, preview=False, monitor=monitor)
+    with pytest.raises(BadInputError, match=r"dedicated_endpoint: false cannot be deployed with Pulumi"):
+        build(spec, {"HF_TOKEN": TOKEN}, NOW)
+    assert monitor.nodes == []
+
+
+def test_a_dedicated_endpoint_is_asked_for_as_the_desired_request_says(dev: Any) -> None:
+    graph, _ = dev
+    spec = load_spec(DEV_YAML)
+    wanted = desired_endpoint.deploy_request(spec, spec.endpoints[0], "us-central1", NOW)["endpointConfig"]
+    sent = one(graph, DEPLOYMENT)["inputs"]["endpointConfig"]
+    assert sent["dedicatedEndpointEnabled"] is not wanted["dedicatedEndpointDisabled"]
+    assert sent["endpointDisplayName"] == wanted["endpointDisplayName"]
+    assert one(graph, ENDPOINT_READ)  # the dedicated DNS is read back for the outputs
 
 
 def test_adopted_project_is_used_not_created() -> None:

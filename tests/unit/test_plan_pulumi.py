@@ -68,7 +68,7 @@ def test_json_gives_the_key_inputs_with_the_token_as_a_secret() -> None:
     assert endpoint["acceptEula"] is True
     assert endpoint["huggingFaceAccessToken"] == "[secret]"
     assert endpoint["systemLabels"]["expires-at"]  # set from the spec's ttl
-    assert endpoint["systemLabels"]["managed-by"] == "vertex-bootstrap"
+    assert endpoint["systemLabels"]["managed-by"] == "provision"
     apis = {i["service"] for (t, _), i in got.items() if t == "gcp:projects/service:Service"}
     assert apis == set(load_spec(REPO / "examples/dev.yaml").required_apis())
     enable = got[("gcp:vertex/aiModelGardenEnableModel:AiModelGardenEnableModel", "enable-gpt-oss-20b-maas")]

@@ -19,8 +19,13 @@ from emulator import errors
 from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.iam import models as accounts
-from emulator.services.resourcemanager.models import etag_of, project_number, require_project
-from emulator.state import EmulatorState
+from emulator.services.resourcemanager.models import (
+    CONCURRENT_BINDING,
+    etag_of,
+    project_number,
+    require_project,
+)
+from emulator.state import EmulatorState, register_setting
 
 POOLS = "wif_pools"  # full name (projects/NUMBER/...) → WorkloadIdentityPool
 PROVIDERS = "wif_providers"  # full name → WorkloadIdentityPoolProvider
@@ -176,10 +181,20 @@ def get_account_policy(request: ApiRequest) -> dict[str, Any]:
     return {**policy, "etag": etag_of(policy)}
 
 
+# As concurrent_project_policy_writes (resourcemanager), for service-account policies.
+register_setting("concurrent_account_policy_writes", 0)
+
+
 def set_account_policy(request: ApiRequest) -> dict[str, Any]:
     policy = request.body.get("policy")
     if not isinstance(policy, dict):
         raise errors.invalid_argument("policy must be set.", "policy")
+    if request.state.take_one("concurrent_account_policy_writes"):
+        with request.state.store.transaction():  # the other writer's read-modify-write, committed first
+            key = _account_key(request)
+            current = request.state.store.get(POLICIES, key) or {"version": 1}
+            bindings = [*current.get("bindings", []), CONCURRENT_BINDING]
+            request.state.store.put(POLICIES, key, {"version": 1, "bindings": bindings})
     with request.state.store.transaction():
         key = _account_key(request)
         current = request.state.store.get(POLICIES, key) or {"version": 1}

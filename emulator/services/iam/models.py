@@ -7,8 +7,10 @@ from typing import Any
 
 from emulator import errors
 from emulator.services.resourcemanager.models import etag_of, project_number, require_project
-from emulator.state import EmulatorState
+from emulator.state import EmulatorState, register_setting
 
+# Knob for tests of concurrent creates: the next N creates lose to an identical create that lands first.
+register_setting("concurrent_account_creates", 0)
 ACCOUNTS = "service_accounts"  # "<project number>/<email>" → ServiceAccount
 ACCOUNT_ID = re.compile(r"^[a-z]([-a-z0-9]{4,28}[a-z0-9])$")
 
@@ -28,10 +30,21 @@ def create(state: EmulatorState, project_ref: str, body: dict[str, Any]) -> dict
         project = require_project(state, project_ref, "iam.googleapis.com")
         number = project_number(project)
         email = f"{account_id}@{project['projectId']}.iam.gserviceaccount.com"
-        if state.store.get(ACCOUNTS, _key(number, email)) is not None:
-            raise errors.already_exists(
-                f"Service account {account_id} already exists within project projects/{project['projectId']}."
-            )
+        taken = state.store.get(ACCOUNTS, _key(number, email)) is not None
+        if not taken and state.take_one("concurrent_account_creates"):
+            _store_account(state, project, number, email, body)  # the concurrent create, first
+            taken = True
+        if not taken:
+            return _store_account(state, project, number, email, body)
+    raise errors.already_exists(  # outside the transaction: a concurrent create stays
+        f"Service account {account_id} already exists within project projects/{project['projectId']}."
+    )
+
+
+def _store_account(
+    state: EmulatorState, project: dict[str, Any], number: str, email: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    with state.store.transaction():
         details = body.get("serviceAccount") or {}
         unique_id = str(state.store.next_number("service_account_unique_id", 104_000_000_000_000_001))
         account = {

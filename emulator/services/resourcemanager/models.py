@@ -19,7 +19,7 @@ from emulator import errors
 from emulator.errors import ApiError
 from emulator.operations import crm_operation_name, finisher, timestamp
 from emulator.seed import seed_section
-from emulator.state import EmulatorState
+from emulator.state import EmulatorState, register_setting
 
 PROJECTS = "projects"
 NUMBERS = "project_numbers"  # number → project id
@@ -284,10 +284,20 @@ def get_iam_policy(state: EmulatorState, id_or_number: str) -> dict[str, Any]:
     return state.store.get(POLICIES, project_number(project)) or _policy([])
 
 
+# Knobs for tests of concurrent writers: the next N project policy writes find that another writer changed
+# the policy since it was read (its binding, CONCURRENT_BINDING, lands first; the write gets ABORTED).
+register_setting("concurrent_project_policy_writes", 0)
+CONCURRENT_BINDING = {"role": "roles/viewer", "members": ["user:concurrent-writer@example.com"]}
+
+
 def set_iam_policy(state: EmulatorState, id_or_number: str, policy: Any) -> dict[str, Any]:
     """Replace the policy; a stale `etag` gets 409 ABORTED as Google's read-modify-write check does."""
     if not isinstance(policy, dict):
         raise errors.invalid_argument("policy is required", "policy")
+    if state.take_one("concurrent_project_policy_writes"):
+        with state.store.transaction():  # the other writer's read-modify-write, committed first
+            bindings = [*get_iam_policy(state, id_or_number).get("bindings", []), CONCURRENT_BINDING]
+            state.store.put(POLICIES, project_number(require_project(state, id_or_number)), _policy(bindings))
     with state.store.transaction():
         current = get_iam_policy(state, id_or_number)
         if policy.get("etag") and policy["etag"] != current["etag"]:

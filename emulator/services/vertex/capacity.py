@@ -24,12 +24,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from emulator.errors import ApiError
+from emulator.services.vertex.records import ENDPOINTS
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
 CAPACITY = "gpu_capacity"  # the seed section's collection, keyed "{region}/{acceleratorType}"
-ENDPOINTS = "vertex.endpoints"
 
 
 def held_gpus(deployment: dict[str, Any]) -> tuple[str, int]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from emulator.errors import invalid_argument
+from emulator.errors import invalid_argument, not_found
 from emulator.store import Store
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -204,6 +204,14 @@ def find_publisher_model(store: Store, name: str) -> PublisherModel | None:
     models = all_publisher_models(store)
     exact = next((model for model in models if model.name.lower() == wanted), None)
     return exact or next((model for model in models if model.unversioned.lower() == wanted), None)
+
+
+def require_publisher_model(store: Store, name: str) -> PublisherModel:
+    """`find_publisher_model`, or 404 NOT_FOUND as Model Garden answers."""
+    model = find_publisher_model(store, name)
+    if model is None:
+        raise not_found(f"Publisher Model `{name}` not found.")
+    return model
 
 
 def find_by_huggingface_id(store: Store, huggingface_id: str) -> PublisherModel:
