@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,6 +18,10 @@ from provisioning.cli_help import WorkflowGroup
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection, resolve_api_endpoint
 from provisioning.spec import load_spec
+
+if TYPE_CHECKING:
+    from provisioning.engine.events import Reporter
+    from provisioning.engine.locking import LockOptions
 
 app = typer.Typer(
     name="provision",
@@ -260,6 +264,7 @@ def plan(
         bool, typer.Option("--explain", help="Show the GPU sizing and cost arithmetic.")
     ] = False,
     probe_maas: ProbeMaasOption = False,
+    state: StateOption = None,
     engine: Annotated[
         str,
         typer.Option(
@@ -287,13 +292,24 @@ def plan(
             else:
                 print_pulumi_plan(graph, out_console)
             return graph.exit_code
-        result = run_plan(
-            env, _connection(api_endpoint, access_token_file), explain=explain, probe_maas=probe_maas
-        )
+        from provisioning.engine.state import state_status
+        from provisioning.state_url import check_state_location
+
+        if state is not None:
+            check_state_location(state)
+        connection = _connection(api_endpoint, access_token_file)
+        stored = state_status(env, state, connection)  # read only: plan takes no lock
+        result = run_plan(env, connection, explain=explain, probe_maas=probe_maas)
         if json_output:
-            out_console.print_json(data=result.to_json())
+            out_console.print_json(data={**result.to_json(), "state": stored})
         else:
             print_plan(result, out_console)
+            lock = stored["lock"]
+            out_console.print(
+                f"state: {stored['location']} ({'saved' if stored['exists'] else 'none yet'}); lock: "
+                + (f"held by {lock['holder']}" + (" (stale)" if lock["stale"] else "") if lock else "free"),
+                soft_wrap=True,
+            )
         return result.exit_code
 
     raise typer.Exit(guarded(run))
@@ -302,8 +318,39 @@ def plan(
 # -- engine: apply / destroy / reap (logic in provisioning/engine) -------------------------------------------
 OutputsOption = Annotated[Path | None, typer.Option("--outputs", help="Write the outputs JSON here.")]
 StateOption = Annotated[
-    Path | None, typer.Option("--state", help="State file (default .provision/<project>.state.json).")
+    str | None,
+    typer.Option(
+        "--state",
+        help="State: a file, or gs://BUCKET/PREFIX shared by a team (default: the spec's state:, else "
+        ".provision/<project>.state.json).",
+    ),
 ]
+LockTimeoutOption = Annotated[
+    float | None,
+    typer.Option("--lock-timeout", help="Seconds to wait for another run's lock on the environment (60)."),
+]
+LockTtlOption = Annotated[
+    float | None,
+    typer.Option(
+        "--lock-ttl", help="Seconds a killed run's gs:// lock stays valid (300; refreshed while running)."
+    ),
+]
+ShardOption = Annotated[
+    str | None, typer.Option("--shard", help="K/N: only the K-th of N shards of a folder --spec.")
+]
+
+
+def _lock_options(
+    reporter: Reporter, json_output: bool, timeout: float | None, ttl: float | None
+) -> LockOptions:
+    """`--lock-timeout` / `--lock-ttl` checked (exit 2), and the "waiting for the lock" line."""
+    from provisioning.engine.lock_wait import lock_options
+    from provisioning.engine.locking import check_lock_options
+
+    timeout_s, ttl_s = check_lock_options(timeout, ttl)
+    return lock_options(
+        reporter, timeout_s, ttl_s, live=not json_output, echo=None if json_output else err_console
+    )
 
 
 @app.command()
@@ -312,6 +359,9 @@ def apply(
     outputs: OutputsOption = None,
     state: StateOption = None,
     parallel: Annotated[int, typer.Option("--parallel", help="Environments at a time (folder --spec).")] = 1,
+    shard: ShardOption = None,
+    lock_timeout: LockTimeoutOption = None,
+    lock_ttl: LockTtlOption = None,
     deadline: Annotated[
         float | None,
         typer.Option("--deadline", help="Longest wait on one operation, in seconds (default 3 hours)."),
@@ -334,15 +384,25 @@ def apply(
             check_outputs_path(outputs, spec)
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
-        from provisioning.engine.events import JsonReporter, RichReporter
-        from provisioning.engine.fleet import apply_fleet, check_parallel
+        from provisioning.engine.events import JsonReporter, QuietReporter, RichReporter
+        from provisioning.engine.fleet import apply_fleet, check_parallel, parse_shard
         from provisioning.progress import Board
+        from provisioning.state_url import check_state_location, is_gcs
 
         check_parallel(parallel)
         deadline_s = check_deadline(deadline)
+        if state is not None:
+            check_state_location(state)
+        if shard is not None and env is not None:
+            raise BadInputError(
+                "--shard splits a folder of specs", fix="pass a folder as --spec, or leave it out"
+            )
         if env is None:
-            if state is not None:
-                raise BadInputError("--state applies to one spec", fix="leave it out with a folder --spec")
+            if state is not None and not is_gcs(state):
+                raise BadInputError(
+                    "a local --state file holds one environment",
+                    fix="leave it out, or use gs://BUCKET/PREFIX",
+                )
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
             board = None if json_output else Board(err_console)  # one live row per environment
             with board or contextlib.nullcontext():
@@ -354,6 +414,9 @@ def apply(
                     outputs_dir=outputs,
                     deadline_s=deadline_s,
                     rows=board,
+                    shard=parse_shard(shard) if shard is not None else None,
+                    state=state,
+                    lock=_lock_options(QuietReporter(), True, lock_timeout, lock_ttl),
                 )
             if json_output:
                 print_json_line({"event": "fleet_summary", "environments": render.fleet_json(rows)})
@@ -367,10 +430,11 @@ def apply(
             apply_spec, env, connection, state_path=state, outputs_path=outputs, deadline_s=deadline_s
         )
         if json_output:
-            result = run_apply(JsonReporter())
+            json_reporter = JsonReporter()
+            result = run_apply(json_reporter, lock=_lock_options(json_reporter, True, lock_timeout, lock_ttl))
         else:
             with RichReporter(err_console) as reporter:
-                result = run_apply(reporter)
+                result = run_apply(reporter, lock=_lock_options(reporter, False, lock_timeout, lock_ttl))
         if not result.ok:
             if not json_output:
                 render.print_failures(err_console, result.dag)
@@ -392,6 +456,8 @@ def destroy(
         bool, typer.Option("--delete-project", help="Also delete the project, if provision created it.")
     ] = False,
     state: StateOption = None,
+    lock_timeout: LockTimeoutOption = None,
+    lock_ttl: LockTtlOption = None,
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
@@ -409,20 +475,26 @@ def destroy(
         from provisioning.engine.events import JsonReporter, RichReporter
 
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        from provisioning.state_url import check_state_location
+
+        if state is not None:
+            check_state_location(state)  # a bad --state is refused before the question
         confirm_destructive(
             describe_destroy(env, delete_project),
             f"provision destroy --spec {spec}" + (" --delete-project" if delete_project else ""),
             yes,
         )
+        run_destroy = functools.partial(
+            destroy_spec, env, connection, delete_project=delete_project, state_path=state
+        )
         if json_output:
-            result = destroy_spec(
-                env, connection, JsonReporter(), delete_project=delete_project, state_path=state
+            json_reporter = JsonReporter()
+            result = run_destroy(
+                json_reporter, lock=_lock_options(json_reporter, True, lock_timeout, lock_ttl)
             )
         else:
             with RichReporter(err_console) as reporter:
-                result = destroy_spec(
-                    env, connection, reporter, delete_project=delete_project, state_path=state
-                )
+                result = run_destroy(reporter, lock=_lock_options(reporter, False, lock_timeout, lock_ttl))
         if not result.ok:
             if not json_output:
                 render.print_failures(err_console, result.dag)
@@ -438,6 +510,9 @@ def reap(
     ] = None,
     projects: Annotated[str | None, typer.Option("--projects", help="Comma-separated project ids.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what would be undeployed.")] = False,
+    state: StateOption = None,
+    lock_timeout: LockTimeoutOption = None,
+    lock_ttl: LockTtlOption = None,
     json_output: JsonOption = False,
     api_endpoint: ApiEndpointOption = None,
     access_token_file: AccessTokenFileOption = None,
@@ -457,15 +532,26 @@ def reap(
 
         from provisioning.catalog import load_catalog
         from provisioning.engine import render
+        from provisioning.engine.events import JsonReporter, RichReporter
         from provisioning.engine.reap import parse_project_ids, spec_regions
         from provisioning.engine.reap import reap as reap_expired
+        from provisioning.engine.state import state_location
+        from provisioning.state_url import check_state_location, is_gcs
 
+        location = state_location(state, env) if env is not None else state
+        if location is not None:
+            check_state_location(location)
         if env is not None:
             targets = [(env.project.id, spec_regions(env))]
         else:
             ids = parse_project_ids(projects or "")
             regions = sorted(load_catalog().regions)
             targets = [(p, regions) for p in ids]
+            if location is not None and not is_gcs(location) and len(ids) > 1:
+                raise BadInputError(
+                    "a local --state file holds one environment",
+                    fix="leave it out, or use gs://BUCKET/PREFIX",
+                )
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         if not dry_run:
             from provisioning.confirm import confirm_destructive
@@ -476,10 +562,89 @@ def reap(
                 f"provision reap {f'--spec {spec}' if spec is not None else f'--projects {projects}'}",
                 yes,
             )
-        rows = reap_expired(connection, targets, dry_run=dry_run)
+        run_reap = functools.partial(reap_expired, connection, targets, dry_run=dry_run, state=location)
+        if json_output:
+            rows = run_reap(lock=_lock_options(JsonReporter(sys.stderr), True, lock_timeout, lock_ttl))
+        else:
+            with RichReporter(err_console) as reporter:
+                rows = run_reap(lock=_lock_options(reporter, False, lock_timeout, lock_ttl))
         if json_output:
             print_json_line({"event": "reaped", "dry_run": dry_run, "expired": [asdict(r) for r in rows]})
         else:
             out_console.print(render.reap_table(rows, dry_run))
+
+    guarded(run)
+
+
+# -- team scale: locks and fleets (logic in provisioning/engine/state.py, locking.py, fleet.py) ------
+@app.command()
+def unlock(
+    project: Annotated[
+        str | None, typer.Argument(help="The environment's project id (or pass --spec).")
+    ] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="The environment's spec.")] = None,
+    state: StateOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    access_token_file: AccessTokenFileOption = None,
+) -> None:
+    """Clear an environment's lock left by a run that is gone (asks first; --yes in scripts)."""
+
+    def run() -> None:
+        if (project is None) == (spec is None):
+            raise BadInputError(
+                "give exactly one of PROJECT or --spec FILE", fix="e.g. provision unlock acme-genai-dev"
+            )
+        env = load_spec(spec) if spec is not None else None
+        from provisioning.engine.reap import parse_project_ids
+        from provisioning.engine.state import open_backend, state_location
+
+        project_id = env.project.id if env is not None else parse_project_ids(project or "")[0]
+        location = state_location(state, env) if env is not None else state
+        if not yes and not sys.stdin.isatty():
+            raise BadInputError(
+                "unlock needs confirmation and this shell is not interactive", fix="pass --yes in scripts"
+            )
+        connection = Connection.from_settings(None, str(access_token_file or "") or None)
+        backend = open_backend(location, project_id, connection)
+        backend.check()
+        held = backend.read_lock()
+        if held is None:
+            out_console.print(f"{backend.location}: no lock held")
+            return
+        err_console.print(f"{backend.location} is locked by {held.describe()}", soft_wrap=True)
+        if not yes and not typer.confirm("Clear this lock? Only if that run is gone", default=False):
+            raise typer.Exit(EXIT_FINDINGS)
+        backend.break_lock(held)
+        out_console.print(f"[green]unlocked[/] {backend.location}")
+
+    guarded(run)
+
+
+fleet_app = typer.Typer(
+    help="Folders of specs: list the environments (for a CI matrix).", no_args_is_help=True
+)
+app.add_typer(fleet_app, name="fleet")
+
+
+@fleet_app.command("list")
+def fleet_list_command(
+    spec: Annotated[Path, typer.Option("--spec", help="Folder of specs.", show_default=False)],
+    json_output: JsonOption = False,
+) -> None:
+    """The folder's environments, sorted by file name (offline). --json prints a JSON list for a CI matrix."""
+
+    def run() -> None:
+        from provisioning.engine.fleet import fleet_list
+
+        if not spec.is_dir():
+            raise BadInputError(
+                f"{spec}: not a folder", fix="pass the folder of specs, e.g. --spec examples/fleet"
+            )
+        rows = fleet_list(spec)
+        if json_output:
+            sys.stdout.write(json.dumps(rows) + "\n")
+        else:
+            for row in rows:
+                out_console.print(f"{row['spec']}  {row['project']}  ({row['environment']}, {row['owner']})")
 
     guarded(run)

@@ -26,8 +26,9 @@ from pydantic import (
 )
 
 from provisioning.catalog import load_catalog
-from provisioning.errors import SpecError
+from provisioning.errors import BadInputError, SpecError
 from provisioning.hf_token import refused_variable
+from provisioning.state_url import check_state_location
 
 MAX_SPEC_BYTES = 1024 * 1024
 
@@ -84,6 +85,7 @@ EXAMPLES: dict[str, str] = {
     "thresholds": "[0.5, 0.9, 1.0]",
     "container_args": '["--max-model-len=8192"]',
     "tensor_parallel_size": "2",
+    "state": "gs://acme-provision-state/envs (or a local file path)",
 }
 
 
@@ -325,6 +327,17 @@ class EnvironmentSpec(_Strict):
     endpoints: list[EndpointSpec] = []
     caller: CallerSpec = CallerSpec()
     budget: BudgetSpec | None = None
+    state: str | None = None  # default for --state: a local file or gs://BUCKET/PREFIX
+
+    @field_validator("state")
+    @classmethod
+    def _valid_state(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return check_state_location(value)
+        except BadInputError as error:
+            raise ValueError(f"{error.what}; {error.why}".rstrip("; ")) from None
 
     @field_validator("environment", "owner")
     @classmethod

@@ -31,7 +31,8 @@ from provisioning.engine.context import StepContext
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
-from provisioning.engine.state import DEFAULT_DIR, StateFile, default_state_path
+from provisioning.engine.locking import LockOptions
+from provisioning.engine.state import DEFAULT_DIR, locked_state
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp import billing, iam, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
@@ -53,7 +54,7 @@ class ApplyResult:
     project: str
     dag: DagResult
     outputs_path: Path | None = None
-    state_path: Path | None = None
+    state_location: str = ""
     summaries: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -381,25 +382,26 @@ def apply_spec(
     outputs_path: str | os.PathLike[str] | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
     clients: Clients | None = None,
+    lock: LockOptions = LockOptions(),
 ) -> ApplyResult:
-    """Apply one environment. Raises BadInputError before any API call when local inputs are wrong."""
+    """Apply one environment, holding its lock. Raises BadInputError before any API call when local inputs
+    are wrong. `state_path`: a file or gs://BUCKET/PREFIX (default: the spec's `state:`, else local)."""
     tokens = preflight(spec, getattr(connection.token_source, "variable", None))
     access_token = connection.token_source.token()  # an unreadable token file is bad input: exit 2, no call
     register_secret(access_token)
     hf_token.check_not_access_token(tokens, access_token)
     connection.check_reachable()
-    state_file = Path(state_path) if state_path else default_state_path(spec.project.id)
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
-    state = StateFile(state_file, spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)
     hf_tokens = {name: value for name, (_, value) in tokens.items()}
-    run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, hf_tokens)
     try:
-        result = run_dag(run.steps(), reporter)
+        with locked_state(spec, state_path, connection, lock) as state:
+            run = Apply(spec, clients, state, reporter, outputs_file, deadline_s, hf_tokens)
+            result = run_dag(run.steps(), reporter)
     finally:
         if own_clients:
             clients.close()
     return ApplyResult(
-        spec.project.id, result, outputs_file if result.ok else None, state_file, dict(result.summaries)
+        spec.project.id, result, outputs_file if result.ok else None, state.location, dict(result.summaries)
     )

@@ -9,20 +9,21 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from provisioning.engine.apply import default_outputs_path
 from provisioning.engine.budget import find_budgets
 from provisioning.engine.dag import DagResult, Step, run_dag
 from provisioning.engine.events import Reporter
 from provisioning.engine.labels import ours
+from provisioning.engine.locking import LockOptions
 from provisioning.engine.serving import endpoint_regions, lookup_endpoint
-from provisioning.engine.state import StateFile, default_state_path
+from provisioning.engine.state import StateFile, locked_state
 from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of, settle
 from provisioning.errors import ProvisionError
 from provisioning.gcp import budgets, operations, projects
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
+from provisioning.gcp.errors import register_secret
 from provisioning.identity import BudgetArgs
 from provisioning.spec import EnvironmentSpec
 
@@ -52,10 +53,24 @@ def destroy_spec(
     delete_project: bool = False,
     state_path: str | os.PathLike[str] | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
+    lock: LockOptions = LockOptions(),
+) -> DestroyResult:
+    """Destroy with the environment's lock held (`state_path`: a file or gs://BUCKET/PREFIX)."""
+    register_secret(connection.token_source.token())  # an unreadable token file is bad input: exit 2, no call
+    connection.check_reachable()
+    with locked_state(spec, state_path, connection, lock) as state:
+        return _destroy(spec, connection, reporter, state, delete_project, deadline_s)
+
+
+def _destroy(
+    spec: EnvironmentSpec,
+    connection: Connection,
+    reporter: Reporter,
+    state: StateFile,
+    delete_project: bool,
+    deadline_s: float,
 ) -> DestroyResult:
     project = spec.project.id
-    connection.check_reachable()
-    state = StateFile(Path(state_path) if state_path else default_state_path(project), project)
     clients = Clients(connection)
 
     def settle_interrupted(name: str) -> list[str]:

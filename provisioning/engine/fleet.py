@@ -1,7 +1,9 @@
-"""`provision apply --spec DIR --parallel N`: apply every spec in a folder, N environments at a time.
+"""`provision apply --spec DIR --parallel N [--shard K/N]`: apply every spec in a folder (or the K-th of N
+deterministic shards of it, for CI runners that split the work), N environments at a time.
 
 Every spec is loaded and checked before the first API call (one bad spec stops the run with exit 2). Each
-environment keeps its own state and outputs file; one failing environment does not stop the others.
+environment keeps its own state (local, or its object under a shared gs:// prefix) and lock; one failing
+environment does not stop the others.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from provisioning.engine.apply import apply_spec, default_outputs_path, preflight
 from provisioning.engine.events import JsonReporter, Reporter, RowReporter
-from provisioning.engine.state import default_state_path
+from provisioning.engine.locking import LockOptions, signal_handlers
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp import operations
 from provisioning.gcp.clients import Clients
@@ -22,6 +25,7 @@ from provisioning.progress import NoRows, Rows
 from provisioning.spec import EnvironmentSpec, load_spec
 
 MAX_PARALLEL = 64
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,31 @@ class FleetRow:
     outputs: Path | None
 
 
-def load_fleet(folder: Path) -> list[tuple[Path, EnvironmentSpec]]:
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1..count
+    count: int
+
+    def pick(self, items: list[T]) -> list[T]:
+        """Round robin over the sorted items: every item in exactly one shard, sizes differ by at most 1."""
+        return [item for position, item in enumerate(items) if position % self.count == self.index - 1]
+
+
+def parse_shard(text: str) -> Shard:
+    """`--shard K/N` with 1 <= K <= N (exit 2 before any call otherwise)."""
+    index, slash, count = text.partition("/")
+    if slash and index.strip().isdigit() and count.strip().isdigit():
+        shard = Shard(int(index), int(count))
+        if 1 <= shard.index <= shard.count:
+            return shard
+    raise BadInputError(
+        f"--shard {text!r} is not K/N with 1 <= K <= N",
+        "the folder's specs, sorted by file name, are split into N shards; K picks one",
+        "e.g. --shard 2/5 (the second of five CI jobs)",
+    )
+
+
+def load_fleet(folder: Path, shard: Shard | None = None) -> list[tuple[Path, EnvironmentSpec]]:
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
     if not files:
         raise BadInputError(f"{folder}: no *.yaml specs in this folder", fix="pass a folder of spec files")
@@ -47,8 +75,18 @@ def load_fleet(folder: Path) -> list[tuple[Path, EnvironmentSpec]]:
                 fix="one spec per project",
             )
         seen[spec.project.id] = file
+    mine = shard.pick(loaded) if shard else loaded
+    for _, spec in mine:
         preflight(spec)
-    return loaded
+    return mine
+
+
+def fleet_list(folder: Path) -> list[dict[str, str]]:
+    """The folder's environments (for a CI matrix): spec file, project, environment, owner; offline."""
+    return [
+        {"spec": str(file), "project": spec.project.id, "environment": spec.environment, "owner": spec.owner}
+        for file, spec in load_fleet(folder)
+    ]
 
 
 def check_parallel(parallel: int) -> int:
@@ -70,11 +108,15 @@ def apply_fleet(
     outputs_dir: Path | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
     rows: Rows | None = None,
+    shard: Shard | None = None,
+    state: str | None = None,
+    lock: LockOptions = LockOptions(),
 ) -> list[FleetRow]:
-    """`rows` gets one live row per environment (keyed by project id) following its current step."""
+    """`rows` gets one live row per environment (keyed by project id) following its current step.
+    `state`: a gs:// prefix shared by every environment (each spec's `state:`, else local, otherwise)."""
     check_parallel(parallel)
     board = rows or NoRows()
-    loaded = load_fleet(folder)
+    loaded = load_fleet(folder, shard)
     clients = Clients(connection)  # shared: one connection pool for every environment
 
     def one(item: tuple[Path, EnvironmentSpec]) -> FleetRow:
@@ -94,10 +136,11 @@ def apply_fleet(
                 spec,
                 connection,
                 reporter,
-                state_path=default_state_path(spec.project.id),
+                state_path=state,
                 outputs_path=outputs or default_outputs_path(spec.project.id),
                 deadline_s=deadline_s,
                 clients=clients,
+                lock=lock,
             )
         except ProvisionError as error:
             return FleetRow(file, spec.project.id, False, error.what, time.monotonic() - start, None)
@@ -111,7 +154,7 @@ def apply_fleet(
         )
 
     try:
-        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="env") as pool:
+        with signal_handlers(), ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="env") as pool:
             return list(pool.map(one, loaded))
     finally:
         clients.close()

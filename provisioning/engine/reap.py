@@ -11,12 +11,15 @@ model (DeployedModel.systemLabels). An endpoint without our labels is judged by 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
 
 from provisioning.engine.labels import EXPIRES_AT, MANAGED_BY, MANAGED_BY_VALUE, is_expired
+from provisioning.engine.locking import LockOptions, hold_lock
+from provisioning.engine.state import open_backend
 from provisioning.engine.teardown import undeploy_all
 from provisioning.errors import BadInputError
 from provisioning.gcp import operations, vertex
@@ -69,11 +72,31 @@ def reap(
     dry_run: bool = False,
     now: datetime | None = None,
     deadline_s: float = operations.DEFAULT_DEADLINE_S,
+    state: str | None = None,
+    lock: LockOptions | None = None,
 ) -> list[Expired]:
-    """`targets` is (project, regions) pairs; returns every expired endpoint found and what was done."""
+    """`targets` is (project, regions) pairs; returns every expired endpoint found and what was done.
+    Unless `dry_run`, each project's lock (in `state`: a file for one project, or gs://BUCKET/PREFIX; else
+    the local default) is held, in project order, for the whole reap."""
     moment = now or datetime.now(UTC)
     connection.check_reachable()
     clients = Clients(connection)
+    with ExitStack() as locks:
+        if not dry_run:
+            for project in sorted({p for p, _ in targets}):
+                backend = open_backend(state, project, connection)
+                backend.check()
+                locks.enter_context(hold_lock(backend, lock or LockOptions()))
+        return _reap(clients, targets, dry_run, moment, deadline_s)
+
+
+def _reap(
+    clients: Clients,
+    targets: list[tuple[str, list[str]]],
+    dry_run: bool,
+    moment: datetime,
+    deadline_s: float,
+) -> list[Expired]:
     try:
         expired = [
             (project, endpoint, labels)

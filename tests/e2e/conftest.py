@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from emulator.testing import EmulatorProcess
 from tests.e2e.engine_support import FAST_LRO
+from tests.gcs_fake import FakeGcs
 
 
 @pytest.fixture
@@ -20,3 +23,21 @@ def engine_env(
     monkeypatch.setenv("HF_TOKEN", "hf_e2e_secret_token")
     monkeypatch.chdir(tmp_path)
     return emulator_env
+
+
+@pytest.fixture(scope="session")
+def fake_gcs() -> Iterator[FakeGcs]:
+    server = FakeGcs.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def gcs_state(fake_gcs: FakeGcs, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh bucket in the fake, STORAGE_EMULATOR_HOST set; yields the --state URL gs://BUCKET/envs."""
+    bucket = f"state-{uuid.uuid4().hex[:12]}"
+    fake_gcs.create_bucket(bucket)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", fake_gcs.url)
+    yield f"gs://{bucket}/envs"
