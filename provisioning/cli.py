@@ -15,7 +15,6 @@ from rich.console import Console
 from provisioning import __version__
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection, resolve_api_endpoint
-from provisioning.spec import load_spec
 
 app = typer.Typer(
     name="provision",
@@ -85,6 +84,8 @@ def validate(spec: SpecOption, json_output: JsonOption = False) -> None:
     """Validate a spec file offline (no API calls): exit 0 when valid, 2 with the problems otherwise."""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         if json_output:
             out_console.print_json(data={"spec": str(spec), "valid": True, "project": env.project.id})
@@ -213,6 +214,8 @@ def doctor(
     """Read-only preflight: what would make apply fail, and each fix. Exit 0 ok, 1 blocking, 2 bad input."""
 
     def run() -> int:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         from provisioning.doctor import print_report, run_doctor  # after the spec: Google clients take ~2 s
 
@@ -250,6 +253,8 @@ def plan(
     def run() -> int:
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         from provisioning.plan import print_plan, print_pulumi_plan, pulumi_plan, run_plan
 
@@ -296,6 +301,8 @@ def apply(
     """Create or adopt the project, link billing, enable APIs and models, deploy endpoints, write outputs."""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
@@ -360,6 +367,8 @@ def destroy(
     """Undeploy and delete the spec's endpoints and models; APIs stay enabled."""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.engine import render
         from provisioning.engine.destroy import destroy_spec
@@ -401,6 +410,8 @@ def reap(
             raise BadInputError(
                 "pass exactly one of --spec or --projects", fix="e.g. --projects acme-dev,acme-ci"
             )
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec) if spec is not None else None  # before the Google clients load
         from dataclasses import asdict
 

@@ -10,22 +10,25 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from google.cloud import aiplatform_v1beta1 as v1beta1
-
 from provisioning.drift import endpoint_drift, serving_labels
 from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
+from provisioning.gcp.lazy import lazy_module
 from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.serving import Container, serving_plan
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
+    from google.cloud import aiplatform_v1beta1 as v1beta1
+
     from provisioning.engine.apply import Apply
     from provisioning.engine.state import StateFile
     from provisioning.gcp.clients import Clients
+else:
+    v1beta1 = lazy_module("google.cloud.aiplatform_v1beta1")
 
 
 def container_spec(container: Container | None) -> v1beta1.ModelContainerSpec | None:

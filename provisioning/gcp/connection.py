@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from google.api_core.client_options import ClientOptions
 
 from provisioning.auth import TokenSource, google_credentials, resolve_token_source
 from provisioning.errors import BadInputError
+
+if TYPE_CHECKING:
+    from google.api_core.client_options import ClientOptions
 
 ENV_API_ENDPOINT = "PROVISION_API_ENDPOINT"
 
@@ -90,6 +92,8 @@ class Connection:
 
     def client_options(self, service: str, location: str | None = None) -> ClientOptions:
         """GAPIC client options; plain http:// works as api_endpoint for the REST transport."""
+        from google.api_core.client_options import ClientOptions  # on first client: google.api_core is heavy
+
         return ClientOptions(api_endpoint=self.base_url(service, location))
 
     def credentials(self):  # type: ignore[no-untyped-def]
