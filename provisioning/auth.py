@@ -9,14 +9,15 @@ import os
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
-
-import google.auth
-import google.auth.credentials
-import google.auth.transport.requests
-import google.oauth2.credentials
+from typing import TYPE_CHECKING, Protocol
 
 from provisioning.errors import BadInputError, ProvisionError
+
+# google.auth is imported where a token is first needed (it pulls requests and cryptography): commands that
+# never reach Google, such as `--version` and `validate`, start without it.
+if TYPE_CHECKING:
+    import google.auth.credentials
+    import google.oauth2.credentials
 
 ENV_ACCESS_TOKEN = "CLOUDSDK_AUTH_ACCESS_TOKEN"
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
@@ -81,6 +82,9 @@ class AdcTokenSource:
         self._credentials: google.auth.credentials.Credentials | None = None
 
     def token(self, *, refresh: bool = False) -> str:
+        import google.auth
+        import google.auth.transport.requests
+
         with self._lock:
             if self._credentials is None:
                 try:
@@ -108,6 +112,7 @@ def resolve_token_source(access_token_file: str | os.PathLike[str] | None = None
 
 def google_credentials(source: TokenSource) -> google.oauth2.credentials.Credentials:
     """Credentials for the google-cloud clients that ask `source` again whenever they refresh."""
+    import google.oauth2.credentials
 
     def refresh_handler(request: object, scopes: object) -> tuple[str, datetime]:
         expiry = datetime.now(UTC).replace(tzinfo=None) + _UNKNOWN_EXPIRY

@@ -17,7 +17,6 @@ from provisioning import __version__
 from provisioning.cli_help import WorkflowGroup
 from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
 from provisioning.gcp.connection import Connection, resolve_api_endpoint
-from provisioning.spec import load_spec
 
 if TYPE_CHECKING:
     from provisioning.engine.events import Reporter
@@ -98,6 +97,8 @@ def validate(spec: SpecOption, json_output: JsonOption = False) -> None:
     Example: provision validate --spec examples/dev.yaml"""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         if json_output:
             out_console.print_json(data={"spec": str(spec), "valid": True, "project": env.project.id})
@@ -241,6 +242,8 @@ def doctor(
     Example: provision doctor --spec examples/dev.yaml"""
 
     def run() -> int:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         from provisioning.doctor import print_report, run_doctor  # after the spec: Google clients take ~2 s
 
@@ -281,6 +284,8 @@ def plan(
     def run() -> int:
         if engine not in ("engine", "pulumi"):
             raise BadInputError(f"--engine must be engine or pulumi, got {engine!r}", fix="--engine pulumi")
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)
         from provisioning.plan import print_plan, run_plan
         from provisioning.pulumi_plan import print_pulumi_plan, pulumi_plan
@@ -377,6 +382,8 @@ def apply(
     Example: provision apply --spec examples/dev.yaml --outputs outputs.json"""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = None if spec.is_dir() else load_spec(spec)  # bad input fails before the Google clients load
         if outputs is not None:
             from provisioning.outputs import check_outputs_path
@@ -468,6 +475,8 @@ def destroy(
     Example: provision destroy --spec examples/dev.yaml --delete-project --yes"""
 
     def run() -> None:
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.confirm import confirm_destructive
         from provisioning.engine import render
@@ -527,6 +536,8 @@ def reap(
             raise BadInputError(
                 "pass exactly one of --spec or --projects", fix="e.g. --projects acme-dev,acme-ci"
             )
+        from provisioning.spec import load_spec  # pydantic and the catalog: not for --version
+
         env = load_spec(spec) if spec is not None else None  # before the Google clients load
         from dataclasses import asdict
 
@@ -584,7 +595,7 @@ def unlock(
     ] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="The environment's spec.")] = None,
     state: StateOption = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    yes: YesOption = False,
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
     """Clear an environment's lock left by a run that is gone (asks first; --yes in scripts)."""
@@ -594,16 +605,18 @@ def unlock(
             raise BadInputError(
                 "give exactly one of PROJECT or --spec FILE", fix="e.g. provision unlock acme-genai-dev"
             )
-        env = load_spec(spec) if spec is not None else None
+        from provisioning.confirm import confirm_destructive
         from provisioning.engine.reap import parse_project_ids
+        from provisioning.spec import load_spec
+
+        env = load_spec(spec) if spec is not None else None
         from provisioning.engine.state import open_backend, state_location
 
         project_id = env.project.id if env is not None else parse_project_ids(project or "")[0]
         location = state_location(state, env) if env is not None else state
-        if not yes and not sys.stdin.isatty():
-            raise BadInputError(
-                "unlock needs confirmation and this shell is not interactive", fix="pass --yes in scripts"
-            )
+        command = f"provision unlock {project}" if project else f"provision unlock --spec {spec}"
+        if not yes and not sys.stdin.isatty():  # refused before any call, as confirm_destructive would
+            confirm_destructive(f"clear the lock of {project_id}", command, yes)
         connection = Connection.from_settings(None, str(access_token_file or "") or None)
         backend = open_backend(location, project_id, connection)
         backend.check()
@@ -612,8 +625,7 @@ def unlock(
             out_console.print(f"{backend.location}: no lock held")
             return
         err_console.print(f"{backend.location} is locked by {held.describe()}", soft_wrap=True)
-        if not yes and not typer.confirm("Clear this lock? Only if that run is gone", default=False):
-            raise typer.Exit(EXIT_FINDINGS)
+        confirm_destructive("clear this lock (only if that run is gone)", command, yes)
         backend.break_lock(held)
         out_console.print(f"[green]unlocked[/] {backend.location}")
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from google.cloud import aiplatform_v1beta1 as v1beta1
-
 from provisioning.desired import endpoint as desired_endpoint
 from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
 from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
@@ -21,13 +19,18 @@ from provisioning.engine.teardown import delete_endpoint_and_models, delete_mode
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
+from provisioning.gcp.lazy import lazy_module
 from provisioning.recommend import shape_for_spec_endpoint
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
 if TYPE_CHECKING:
+    from google.cloud import aiplatform_v1beta1 as v1beta1
+
     from provisioning.engine.context import StepContext
     from provisioning.engine.state import StateFile
     from provisioning.gcp.clients import Clients
+else:
+    v1beta1 = lazy_module("google.cloud.aiplatform_v1beta1")
 
 
 def deploy_request(

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from google.api_core import exceptions as core_exceptions
-from google.cloud import billing_v1
 
 from provisioning.gcp.clients import Clients
+from provisioning.gcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from google.cloud import billing_v1
+else:
+    billing_v1 = lazy_module("google.cloud.billing_v1")
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,30 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from google.cloud import aiplatform_v1, aiplatform_v1beta1, billing_v1, resourcemanager_v3, service_usage_v1
 
 from provisioning.errors import GoogleApiError
 from provisioning.gcp import retry
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.errors import register_secret
+from provisioning.gcp.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from google.cloud import (
+        aiplatform_v1,
+        aiplatform_v1beta1,
+        billing_v1,
+        resourcemanager_v3,
+        service_usage_v1,
+    )
+else:
+    aiplatform_v1 = lazy_module("google.cloud.aiplatform_v1")
+    aiplatform_v1beta1 = lazy_module("google.cloud.aiplatform_v1beta1")
+    billing_v1 = lazy_module("google.cloud.billing_v1")
+    resourcemanager_v3 = lazy_module("google.cloud.resourcemanager_v3")
+    service_usage_v1 = lazy_module("google.cloud.service_usage_v1")
 
 T = TypeVar("T")
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from google.api_core.client_options import ClientOptions
 
 from provisioning.auth import TokenSource, google_credentials, resolve_token_source
 from provisioning.errors import BadInputError
+
+if TYPE_CHECKING:
+    from google.api_core.client_options import ClientOptions
 
 ENV_API_ENDPOINT = "PROVISION_API_ENDPOINT"
 REACH_TIMEOUT_S = 3.0
@@ -92,6 +94,8 @@ class Connection:
 
     def client_options(self, service: str, location: str | None = None) -> ClientOptions:
         """GAPIC client options; plain http:// works as api_endpoint for the REST transport."""
+        from google.api_core.client_options import ClientOptions  # on first client: google.api_core is heavy
+
         return ClientOptions(api_endpoint=self.base_url(service, location))
 
     def check_reachable(self, timeout_s: float = REACH_TIMEOUT_S) -> None:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from google.api_core import exceptions as core_exceptions
-from google.cloud import resourcemanager_v3
 from google.iam.v1 import iam_policy_pb2, policy_pb2
 
 from provisioning.gcp.clients import Clients
+from provisioning.gcp.lazy import lazy_module
 from provisioning.gcp.operations import OperationRef
 from provisioning.gcp.retry import rerun_on_concurrent_change
+
+if TYPE_CHECKING:
+    from google.cloud import resourcemanager_v3
+else:
+    resourcemanager_v3 = lazy_module("google.cloud.resourcemanager_v3")
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from google.cloud import service_usage_v1
+from typing import TYPE_CHECKING
 
 from provisioning.gcp.clients import Clients
+from provisioning.gcp.lazy import lazy_module
 from provisioning.gcp.operations import OperationRef
+
+if TYPE_CHECKING:
+    from google.cloud import service_usage_v1
+else:
+    service_usage_v1 = lazy_module("google.cloud.service_usage_v1")
 
 MAX_BATCH = 20  # Google caps batchEnable at 20 services per call
 

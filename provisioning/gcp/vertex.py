@@ -5,14 +5,20 @@ client has (`:enableModel`, EULA check/accept), over raw REST with the same cred
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.api_core import exceptions as core_exceptions
-from google.cloud import aiplatform_v1, aiplatform_v1beta1
 from google.protobuf import field_mask_pb2
 
 from provisioning.gcp.clients import Clients
+from provisioning.gcp.lazy import lazy_module
 from provisioning.gcp.operations import OperationRef
+
+if TYPE_CHECKING:
+    from google.cloud import aiplatform_v1, aiplatform_v1beta1
+else:
+    aiplatform_v1 = lazy_module("google.cloud.aiplatform_v1")
+    aiplatform_v1beta1 = lazy_module("google.cloud.aiplatform_v1beta1")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ REALSRV = ROOT / ".realsrv" / "bin"
 
 pytestmark = pytest.mark.skipif(
     not (REALSRV / "transformers").exists(),
-    reason="no .realsrv venv with transformers serve: run `make realserver` (about 1.2 GB, ~1 min here)",
+    reason="no .realsrv venv with transformers serve: run `make realserver` (about 5.7 GB; README, set-up)",
 )
 
 
