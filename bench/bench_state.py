@@ -29,10 +29,10 @@ import yaml
 
 from bench.bench_engine import fleet_spec
 from bench.figures import Figure
+from emulator.gcs_fake import FakeGcs
 from emulator.testing import EmulatorProcess
 from provisioning.engine.locking import LockOptions, hold_lock
 from provisioning.engine.state import open_backend
-from tests.gcs_fake import FakeGcs
 
 NAME = "state"
 

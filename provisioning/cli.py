@@ -598,7 +598,9 @@ def unlock(
     yes: YesOption = False,
     access_token_file: AccessTokenFileOption = None,
 ) -> None:
-    """Clear an environment's lock left by a run that is gone (asks first; --yes in scripts)."""
+    """Clear an environment's lock left by a run that is gone (asks first; --yes in scripts).
+
+    Example: provision unlock acme-genai-dev --state gs://acme-provision-state/envs"""
 
     def run() -> None:
         if (project is None) == (spec is None):

@@ -39,8 +39,13 @@ def find_budgets(clients: Clients, account: str, display_name: str) -> list[dict
     return [b for b in budgets.list_budgets(clients, account) if b.get("displayName") == display_name]
 
 
-def find_budget(clients: Clients, account: str, display_name: str) -> dict[str, Any] | None:
-    same = find_budgets(clients, account, display_name)
+def settle_budget(clients: Clients, account: str, display_name: str) -> dict[str, Any] | None:
+    """Our one budget, after deleting any twin. The budget id is the server's, so two applies that share no
+    state (two laptops) can each create one; every run keeps the same one (the smallest name) and deletes
+    the rest, and since each creator settles after its own create, the last to settle sees them all."""
+    same = sorted(find_budgets(clients, account, display_name), key=lambda b: str(b["name"]))
+    for twin in same[1:]:
+        budgets.delete_budget(clients, str(twin["name"]), missing_ok=True)  # another run may delete it too
     return same[0] if same else None
 
 
@@ -53,11 +58,12 @@ def ensure_budget(run: StepContext) -> str:
     assert found_project is not None  # the project step made sure it exists
     wanted = desired_budget.budget(run.spec, found_project.number)
     assert wanted is not None  # args is not None
-    current = find_budget(run.clients, account, args.display_name)
+    current = settle_budget(run.clients, account, args.display_name)
     amount = f"${args.monthly_amount_usd:g}/month"
     if current is None:
-        created = budgets.create_budget(run.clients, account, wanted)
-        return f"created {amount} ({created.get('name', '')})"
+        budgets.create_budget(run.clients, account, wanted)
+        kept = settle_budget(run.clients, account, args.display_name)
+        return f"created {amount} ({kept['name'] if kept else 'deleted meanwhile'})"
     fields = drift(current, wanted)
     if not fields:
         return f"exists: {amount}"

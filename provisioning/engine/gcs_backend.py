@@ -16,8 +16,8 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from provisioning.engine.backend import StaleWrite
 from provisioning.engine.locking import DEFAULT_TTL_S, Held, LockRecord, parse_iso
-from provisioning.engine.state import StaleWrite
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.state_url import GcsLocation, parse_gcs
 

@@ -14,9 +14,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from provisioning.engine.locking import LockBackend, LockOptions, hold_lock
+from provisioning.engine.backend import StaleWrite, StateBackend
+from provisioning.engine.locking import LockOptions, hold_lock
 from provisioning.errors import BadInputError, ProvisionError
 from provisioning.gcp.operations import OperationRef
 from provisioning.state_url import check_state_location, is_gcs
@@ -32,18 +33,6 @@ WRITE_ATTEMPTS = 10
 
 def default_state_path(project_id: str) -> Path:
     return Path(DEFAULT_DIR) / f"{project_id}.state.json"
-
-
-class StaleWrite(Exception):
-    """The document changed since it was read (412): read it again and redo the change."""
-
-
-class StateBackend(LockBackend, Protocol):
-    location: str
-
-    def check(self) -> None: ...  # reachable and usable, with reads only
-    def read(self) -> tuple[dict[str, Any] | None, int | None]: ...  # (document or None, generation)
-    def write(self, data: dict[str, Any], generation: int | None) -> int | None: ...  # raises StaleWrite
 
 
 def open_backend(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioning.errors import GoogleApiError
 from provisioning.gcp.clients import Clients
 
 SERVICE = "billingbudgets"
@@ -64,5 +65,9 @@ def patch_budget(clients: Clients, name: str, budget: dict[str, Any], fields: li
     return updated
 
 
-def delete_budget(clients: Clients, name: str) -> None:
-    clients.rest("DELETE", SERVICE, f"/v1/{name}", f"delete budget {name}")
+def delete_budget(clients: Clients, name: str, *, missing_ok: bool = False) -> None:
+    try:
+        clients.rest("DELETE", SERVICE, f"/v1/{name}", f"delete budget {name}")
+    except GoogleApiError as error:
+        if not (missing_ok and error.status == "NOT_FOUND"):
+            raise

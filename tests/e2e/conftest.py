@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from emulator.gcs_fake import FakeGcs
 from emulator.testing import EmulatorProcess
 from tests.e2e.engine_support import FAST_LRO
-from tests.gcs_fake import FakeGcs
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import storage
 
+from emulator.gcs_fake import FakeGcs
 from emulator.testing import EmulatorProcess
 from provisioning.engine.locking import LockOptions, hold_lock
 from provisioning.engine.state import StateFile, open_backend
@@ -26,7 +27,6 @@ from tests.e2e.engine_support import (
     provision,
     provision_process,
 )
-from tests.gcs_fake import FakeGcs
 
 DEV = EXAMPLES / "dev.yaml"
 PROJECT = "acme-genai-dev"

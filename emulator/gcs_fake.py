@@ -3,6 +3,7 @@ subprocess on a free loopback port, in-memory, reached by the official client th
 
 It enforces ifGenerationMatch on object writes (412, as Cloud Storage does) but not on deletes, and it models
 no permissions. Its request log (one line per request on stderr) tells whether anything was written.
+Used by the tests and bench/bench_state.py; the wheel is in the dev lock, not the runtime one.
 """
 
 from __future__ import annotations
