@@ -106,7 +106,7 @@ def test_smoke_passes_against_transformers_serve(served: tuple[str, str], tmp_pa
             str(outputs),
             "--max-tokens",
             "16",
-            "--json",
+            "--json-file",
             str(report_file),
             "--junit",
             str(junit_file),
