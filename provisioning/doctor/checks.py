@@ -1,4 +1,7 @@
-"""Turn observations into findings. Pure: spec + catalog + what was read → findings, evidence, fixes."""
+"""Turn observations into findings. Pure: spec + catalog + what was read → findings, evidence, fixes.
+
+Over 400 lines because it is a catalogue: one short function per finding, read one at a time.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
 """The checks, one function each. A check returns its evidence or raises CheckFailed; SDK errors are turned
 into a diagnosis by the runner. Which checks apply to a target, and whether they gate the exit code, comes
 from the catalog features of the model it serves (`requirement`).
+
+Over 400 lines because it is a catalogue: one short function per check, read one at a time.
 """
 
 from __future__ import annotations
