@@ -35,3 +35,13 @@ def mask_keys(mask: str, updatable: Mapping[str, str], body: dict[str, Any] | No
             raise invalid_argument(f"Field '{path}' cannot be updated.", "update_mask")
         keys.append(key)
     return keys
+
+
+def apply_masked(resource: dict[str, Any], body: Mapping[str, Any], keys: list[str]) -> None:
+    """Copy the fields `keys` names from `body` onto `resource`; one the body leaves empty is cleared."""
+    for key in keys:
+        value = body.get(key)
+        if value in (None, "", {}):
+            resource.pop(key, None)
+        else:
+            resource[key] = value

@@ -14,7 +14,7 @@ from emulator.routing import ApiRequest, RouteTable
 from emulator.services.vertex import deployments, records
 from emulator.services.vertex.filters import matches, parse_filter
 from emulator.services.vertex.place import LOCATION, Place, add_route, place_of, start_operation
-from emulator.update_mask import mask_keys
+from emulator.update_mask import apply_masked, mask_keys
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
@@ -137,10 +137,7 @@ def update_endpoint(request: ApiRequest) -> dict[str, Any]:
                         "traffic_split must name deployed models of this endpoint and sum to 100.",
                         "endpoint.traffic_split",
                     )
-            if value in (None, "", {}):
-                endpoint.pop(key, None)
-            else:
-                endpoint[key] = value
+        apply_masked(endpoint, body, keys)
         records.save_endpoint(state, place, endpoint_id, record)
     return records.endpoint_json(record)
 

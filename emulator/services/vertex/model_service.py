@@ -14,7 +14,7 @@ from emulator.routing import ApiRequest, RouteTable
 from emulator.services.resourcemanager.models import LABEL_KEY, LABEL_VALUE
 from emulator.services.vertex import records
 from emulator.services.vertex.place import LOCATION, add_route, now, place_of, start_operation
-from emulator.update_mask import mask_keys
+from emulator.update_mask import apply_masked, mask_keys
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
@@ -94,10 +94,7 @@ def patch_model(request: ApiRequest) -> dict[str, Any]:
                 raise invalid_argument("Model display_name must be set.", "model.display_name")
             if key == "labels":
                 _check_labels(value or {})
-            if value in (None, "", {}):
-                model.pop(key, None)
-            else:
-                model[key] = value
+        apply_masked(model, body, keys)
         model["updateTime"] = now(state)
         model["etag"] = secrets.token_hex(8)
         state.store.put(records.MODELS, place.key(model_id), record)
