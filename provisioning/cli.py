@@ -155,9 +155,9 @@ def smoke(
             if outputs is not None
             else [smoke_lib.target_from_flags(base_url or "", model, None, kind, "google", endpoint)]
         )
-        from provisioning.progress import Board
+        from provisioning.progress import board_for
 
-        with Board(err_console, transient=True) as board:  # each check live; the table follows
+        with board_for(err_console, transient=True) as board:  # each check live; the table follows
             report = smoke_lib.run_smoke(
                 smoke_lib.SmokeRun(
                     targets=targets,
@@ -389,11 +389,13 @@ def apply(
             from provisioning.outputs import check_outputs_path
 
             check_outputs_path(outputs, spec)
+        if env is not None and not json_output:  # the first line, before the engine and the clients load
+            err_console.print(f"applying {spec}: project {env.project.id} in {env.region}", highlight=False)
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, QuietReporter, RichReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel, parse_shard
-        from provisioning.progress import Board
+        from provisioning.progress import board_for
         from provisioning.state_url import check_state_location, is_gcs
 
         check_parallel(parallel)
@@ -411,7 +413,7 @@ def apply(
                     fix="leave it out, or use gs://BUCKET/PREFIX",
                 )
             connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
-            board = None if json_output else Board(err_console)  # one live row per environment
+            board = None if json_output else board_for(err_console)  # one live row per environment
             with board or contextlib.nullcontext():
                 rows = apply_fleet(
                     spec,

@@ -13,13 +13,19 @@ always fit in the terminal's width.
 
     with waiting("waiting for the lock held by alice@host (pid 42)") as row:   # one live line
         ...
+
+Where the console is not a terminal (CI logs, a pipe), a live display would show nothing until it stops, so
+`board_for` gives a `LogBoard` instead: a plain line when a row starts, when its message changes and when
+it finishes, and a "still ..." line every `heartbeat_s` while it runs, so a log shows a long deploy moving.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Literal, Protocol
 
 from rich.console import Console, RenderableType
@@ -130,10 +136,76 @@ class Board:
         self.progress.stop_task(task)
 
 
+def _elapsed(seconds: float) -> str:
+    return str(timedelta(seconds=int(seconds)))
+
+
+class LogBoard:
+    """The rows as plain log lines, for a console that is not a terminal. Same calls as `Board`."""
+
+    def __init__(self, console: Console | None = None, *, transient: bool = False, heartbeat_s: float = 30.0):
+        self.console = console or Console(stderr=True, highlight=False)
+        self.transient, self.heartbeat_s = transient, heartbeat_s
+        self._rows: dict[str, tuple[str, str, float]] = {}  # key -> (label, message, started at)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="progress-heartbeat", daemon=True)
+
+    def __enter__(self) -> LogBoard:
+        self._ticker.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._ticker.join()
+
+    def _print(self, mark: str, label: str, message: str, seconds: float | None = None) -> None:
+        timer = "" if seconds is None else f"  {_elapsed(seconds)}"
+        shown = label if len(label) <= LABEL_WIDTH else label[: LABEL_WIDTH - 1] + "…"
+        self.console.print(
+            f"{mark} {shown:<{LABEL_WIDTH}}  {message}{timer}", markup=False, highlight=False, soft_wrap=True
+        )
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.heartbeat_s):
+            with self._lock:
+                now = time.monotonic()
+                for label, message, started in self._rows.values():
+                    self._print("…", label, f"still {message}", now - started)
+
+    def start(self, key: str, message: str = "running", label: str | None = None) -> None:
+        with self._lock:
+            self._rows[key] = (label or key, message, time.monotonic())
+            self._print("▸", label or key, message)
+
+    def update(self, key: str, message: str) -> None:
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None and row[1] == message:
+                return
+            label, started = (row[0], row[2]) if row else (key, time.monotonic())
+            self._rows[key] = (label, message, started)
+            self._print("…", label, message, time.monotonic() - started)
+
+    def finish(self, key: str, status: Status, message: str) -> None:
+        with self._lock:
+            label, _, started = self._rows.pop(key, (key, "", time.monotonic()))
+            if not self.transient:
+                self._print(_MARK[status].plain, label, message, time.monotonic() - started)
+
+
+def board_for(console: Console | None = None, *, transient: bool = False) -> Board | LogBoard:
+    """A live `Board` on a terminal, a `LogBoard` anywhere else."""
+    console = console or Console(stderr=True, highlight=False)
+    if console.is_terminal:
+        return Board(console, transient=transient)
+    return LogBoard(console, transient=transient)
+
+
 class WaitingRow:
     """The handle `waiting()` yields: one row, its message changeable while it waits."""
 
-    def __init__(self, board: Board, key: str) -> None:
+    def __init__(self, board: Board | LogBoard, key: str) -> None:
         self.board, self.key = board, key
 
     def update(self, message: str) -> None:
@@ -144,6 +216,6 @@ class WaitingRow:
 def waiting(message: str, console: Console | None = None, *, label: str = "waiting") -> Iterator[WaitingRow]:
     """One live line (spinner, `label`, `message`, a moving timer) for as long as the `with` body waits; it
     disappears when the wait ends, so the caller prints the outcome."""
-    with Board(console, transient=True) as board:
+    with board_for(console, transient=True) as board:
         board.start(label, message)
         yield WaitingRow(board, label)

@@ -34,7 +34,7 @@ from provisioning.engine.labels import keep_expiry, ours, resource_labels, same_
 from provisioning.engine.locking import LockOptions
 from provisioning.engine.state import DEFAULT_DIR, locked_state
 from provisioning.errors import BadInputError, ProvisionError
-from provisioning.gcp import billing, iam, operations, projects, services, vertex
+from provisioning.gcp import billing, iam, lazy, operations, projects, services, vertex
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
 from provisioning.gcp.errors import register_secret
@@ -391,6 +391,8 @@ def apply_spec(
     register_secret(access_token)
     hf_token.check_not_access_token(tokens, access_token)
     connection.check_reachable()
+    if spec.endpoints:  # the endpoint steps reach Vertex only after the project, billing and API steps
+        lazy.preload("google.cloud.aiplatform_v1", "google.cloud.aiplatform_v1beta1")
     outputs_file = Path(outputs_path) if outputs_path else default_outputs_path(spec.project.id)
     own_clients = clients is None
     clients = clients or Clients(connection)

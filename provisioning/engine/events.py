@@ -15,7 +15,7 @@ from typing import Any, Protocol, TextIO
 from rich.console import Console
 
 from provisioning.errors import ProvisionError
-from provisioning.progress import Board, Rows
+from provisioning.progress import Rows, board_for
 
 
 class Reporter(Protocol):
@@ -68,7 +68,7 @@ class RichReporter:
     Use as a context manager."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.board = Board(console)
+        self.board = board_for(console)
 
     def __enter__(self) -> RichReporter:
         self.board.__enter__()

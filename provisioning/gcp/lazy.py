@@ -9,11 +9,15 @@ loads when code first reads an attribute of it. Modules keep their real names fo
         from google.cloud import aiplatform_v1
     else:
         aiplatform_v1 = lazy_module("google.cloud.aiplatform_v1")
+
+A command that knows it will reach a package later (apply with endpoints: Vertex after the project, billing
+and API steps) calls `preload` first, so the import runs while those steps wait on the network.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
 from types import ModuleType
 from typing import Any
 
@@ -37,3 +41,15 @@ class LazyModule:
 
 def lazy_module(name: str) -> Any:
     return LazyModule(name)
+
+
+def preload(*names: str) -> None:
+    """Import `names` on a background thread. A later first read either finds the module loaded or waits on
+    the import lock for the same import, so the module is never loaded twice."""
+    thread = threading.Thread(target=_import_all, args=names, name="preload-imports", daemon=True)
+    thread.start()
+
+
+def _import_all(*names: str) -> None:
+    for name in names:
+        importlib.import_module(name)

@@ -5,10 +5,11 @@ summary that leads with the failure, and one live row per environment in a fleet
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from emulator.testing import EmulatorProcess
-from tests.e2e.engine_support import EXAMPLES, events, provision
+from tests.e2e.engine_support import EXAMPLES, events, provision, provision_process
 from tests.e2e.terminal import Terminal, elapsed_s, needs_tmux, provision_terminal, row
 
 WIDTH = 120
@@ -53,6 +54,22 @@ def test_apply_timer_advances_during_a_long_deploy_and_rows_fit_120_columns(
     labels = [line[2:].split(" ")[0] for line in final if line[:1] in "✓✗-" and len(line) > 2]
     assert labels and not [label for label in labels if label.startswith("apis:")]  # no ghost row
     assert any(line.startswith("applied acme-genai-dev") for line in final)
+
+
+def test_apply_in_a_pipe_logs_each_step_as_it_starts_not_only_when_it_ends(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    """A CI log (stderr not a terminal): the first line names what is applied, and the endpoint step's start
+    line is read while its 6 s deploy is still running, seconds before its outcome."""
+    engine_env.configure(lro_scale=SLOW_DEPLOY)
+    process = provision_process(tmp_path, "apply", "--spec", str(EXAMPLES / "dev.yaml"))
+    assert process.stderr is not None
+    read: list[tuple[float, str]] = [(time.monotonic(), line.rstrip("\n")) for line in process.stderr]
+    assert process.wait() == 0, read
+    assert read[0][1].startswith("applying ") and "acme-genai-dev" in read[0][1]
+    started = next(at for at, line in read if line.startswith("▸ endpoint:llama-8b-vllm"))
+    finished = next(at for at, line in read if line.startswith("✓ endpoint:llama-8b-vllm"))
+    assert finished - started >= 3, read
 
 
 def test_progress_notes_are_reported_on_the_step_that_waits(engine_env: EmulatorProcess) -> None:
