@@ -1,5 +1,5 @@
 """How `provision --help` reads: commands in the order people use them, and no type placeholder after a flag
-(`--json`, not `--json <bool>`). The CLI's group class; the commands themselves stay in cli.py."""
+(`--json`, not `--json <bool>`). The CLI's group class; cli.py registers the commands."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ from provisioning.errors import BadInputError
 from provisioning.gcp import operations, vertex
 from provisioning.gcp.clients import Clients
 from provisioning.gcp.connection import Connection
-from provisioning.spec import EnvironmentSpec, ProjectId
+from provisioning.spec import EnvironmentSpec
+from provisioning.spec.project import ProjectId
 
 
 @dataclass(frozen=True)

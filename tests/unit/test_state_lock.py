@@ -13,8 +13,8 @@ from provisioning.engine.fleet import Shard, parse_shard
 from provisioning.engine.gcs_backend import translate
 from provisioning.engine.local_backend import LocalBackend
 from provisioning.engine.locking import LockHeldError, LockOptions, acquire, check_lock_options, hold_lock
-from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError
-from provisioning.spec import SpecError, load_spec
+from provisioning.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, BadInputError, ProvisionError, SpecError
+from provisioning.spec import load_spec
 from provisioning.state_url import parse_gcs
 
 REPO = Path(__file__).resolve().parents[2]
