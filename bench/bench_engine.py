@@ -4,7 +4,7 @@ the second (idempotent) apply, and a fleet of environments applied in parallel.
     .venv/bin/python -m bench engine          (defaults, in the `make bench` table)
     .venv/bin/python -m bench.bench_engine [--spec FILE] [--lro-scale 0.004] [--fleet 50] [--parallel 10]
 
-Critical path: the longest chain through apply's own step DAG (`Apply.steps()`), each step weighted by the
+Critical path: the longest chain through apply's step graph (`step_graph.apply_steps`), each weighted by the
 LROs it waits on, each LRO lasting `emulator.operations.BASE_LATENCY_SECONDS[kind] × lro_scale` (the
 emulator's completion time; no jitter). The synchronous calls (billing link, EULA, enableModel, IAM, labels)
 weigh 0, so every millisecond of client set-up, HTTP and polling delay shows in the ratio. For
@@ -27,11 +27,12 @@ import yaml
 from bench.figures import Figure
 from emulator.operations import BASE_LATENCY_SECONDS
 from emulator.testing import EmulatorProcess
-from provisioning.engine.apply import Apply, apply_spec
+from provisioning.engine.apply import apply_spec
 from provisioning.engine.events import QuietReporter
 from provisioning.engine.fleet import apply_fleet
 from provisioning.gcp.connection import Connection
 from provisioning.spec import EnvironmentSpec, load_spec
+from provisioning.step_graph import apply_steps
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "engine"
@@ -44,11 +45,10 @@ STEP_LROS = {"project": ["project.create"], "apis": ["service.enable"], "endpoin
 
 def critical_path_s(spec: EnvironmentSpec, scale: float) -> float:
     """The longest chain of LRO time through apply's DAG, in seconds at `lro_scale` = scale."""
-    steps = Apply(spec, None, None, None, Path()).steps()  # type: ignore[arg-type]  # only the DAG is read
     finish: dict[str, float] = {}
-    for step in steps:  # listed in dependency order
-        own = sum(BASE_LATENCY_SECONDS[k] for k in STEP_LROS.get(step.name.split(":")[0], [])) * scale
-        finish[step.name] = max((finish[d] for d in step.after), default=0.0) + own
+    for step in apply_steps(spec):  # listed in dependency order
+        own = sum(BASE_LATENCY_SECONDS[k] for k in STEP_LROS.get(step.kind, [])) * scale
+        finish[step.id] = max((finish[d] for d in step.after), default=0.0) + own
     return max(finish.values())
 
 

@@ -1,9 +1,9 @@
 """`provision plan`: the ordered steps apply would take, each with the failures doctor predicts for it.
 
 Built from the same reads as doctor (no mutating call, ever) plus two more: the endpoints already deployed in
-each region and the caller service account. Step ids and order match the engine's (provisioning/engine/
-apply.py): project, billing, apis, maas:<model>, endpoint:<name> (matched by display name), caller, budget,
-workload_identity. Budgets and federation are not read by doctor, so their steps say what apply ensures.
+each region and the caller service account. The steps and what each waits on are apply's own graph
+(provisioning/step_graph.py, which the engine runs), shown as a table and drawn as a tree. Budgets and
+federation are not read by doctor, so their steps say what apply ensures.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from provisioning.gcp.connection import Connection
 from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
 from provisioning.spec import EnvironmentSpec
+from provisioning.step_graph import StepNode, apply_steps, draw, stages
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class PlanStep:
     detail: str
     predicted: tuple[Finding, ...] = ()
     cost: str = ""
+    after: tuple[str, ...] = ()  # the steps apply waits on before this one (provisioning/step_graph.py)
+    stage: int = 1  # steps of one stage start together and run in parallel
 
     @property
     def blocked(self) -> bool:
@@ -51,6 +54,8 @@ class PlanStep:
             "detail": self.detail,
             "predicted": [f.to_json() for f in self.predicted],
             "cost": self.cost,
+            "after": list(self.after),
+            "stage": self.stage,
         }
 
 
@@ -59,6 +64,7 @@ class Plan:
     report: Report
     steps: list[PlanStep]
     explain: list[str] = field(default_factory=list)
+    graph: list[StepNode] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
@@ -162,44 +168,74 @@ def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
     return "create", f"create {email} and grant it {role}"
 
 
-def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
-    """Pure: the steps in apply's order, each with the findings that predict its failure."""
-    findings = report.findings
-    steps: list[PlanStep] = []
-
-    def add(id_: str, action: str, detail: str, resource: str, cost: str = "") -> None:
-        steps.append(PlanStep(id_, action, resource, detail, _predicted(findings, id_), cost))
-
-    project = f"projects/{spec.project.id}"
-    add("project", *_project_step(spec, obs), project)
-    add("billing", *_billing_step(spec, obs), f"{project}/billingInfo")
-    add("apis", *_apis_step(spec, obs), f"{project}/services")
-    for model in spec.maas_models:
-        action, detail = _maas_step(model.name, obs)
-        add(f"maas:{model.name}", action, detail, f"{model.name} in {spec.maas_location(model)}", "per token")
-    for endpoint in spec.endpoints:
-        resolved = report.shapes.get(endpoint.name)
-        shape = resolved if isinstance(resolved, EndpointShape) else None
-        action, detail, cost = _endpoint_step(spec, endpoint.name, shape, obs)
-        add(f"endpoint:{endpoint.name}", action, detail, f"endpoint {endpoint.name}", cost)
-    add("caller", *_caller_step(spec, obs), "service account")
+def _budget_step(spec: EnvironmentSpec) -> tuple[str, str, str]:
     budget = BudgetArgs.from_spec(spec)
-    if budget is not None:
-        thresholds = ", ".join(f"{t:.0%}" for t in budget.thresholds)
-        detail = (
-            f"{budget.display_name!r}: ${budget.monthly_amount_usd:g}/month scoped to {spec.project.id}, "
-            f"alerts at {thresholds}; created, or updated when amount or thresholds differ (not read by plan)"
-        )
-        add("budget", "ensure", detail, f"billingAccounts/{budget.billing_account}/budgets")
+    assert budget is not None  # the graph has a budget step only when the spec sets one
+    thresholds = ", ".join(f"{t:.0%}" for t in budget.thresholds)
+    detail = (
+        f"{budget.display_name!r}: ${budget.monthly_amount_usd:g}/month scoped to {spec.project.id}, "
+        f"alerts at {thresholds}; created, or updated when amount or thresholds differ (not read by plan)"
+    )
+    return "ensure", detail, f"billingAccounts/{budget.billing_account}/budgets"
+
+
+def _federation_step(spec: EnvironmentSpec) -> tuple[str, str, str]:
     github = GithubFederation.from_spec(spec)
-    if github is not None:
-        detail = (
-            f"pool {github.pool_id}, GitHub OIDC provider {github.provider_id} with condition "
-            f"{wif.provider(github)['attributeCondition']}, {WIF_ROLE} on the caller for "
-            f"{github.repository}; created when missing "
-            "(not read by plan)"
+    assert github is not None  # the graph has this step only when the spec sets workload_identity
+    detail = (
+        f"pool {github.pool_id}, GitHub OIDC provider {github.provider_id} with condition "
+        f"{wif.provider(github)['attributeCondition']}, {WIF_ROLE} on the caller for "
+        f"{github.repository}; created when missing (not read by plan)"
+    )
+    return "ensure", detail, f"workloadIdentityPools/{github.pool_id}"
+
+
+def _describe(node: StepNode, spec: EnvironmentSpec, report: Report, obs: Observations) -> tuple[str, ...]:
+    """What one step of apply's graph will do: (action, detail, resource[, cost])."""
+    project = f"projects/{spec.project.id}"
+    if node.kind == "project":
+        return (*_project_step(spec, obs), project)
+    if node.kind == "billing":
+        return (*_billing_step(spec, obs), f"{project}/billingInfo")
+    if node.kind == "apis":
+        return (*_apis_step(spec, obs), f"{project}/services")
+    if node.kind == "maas":
+        model = next(m for m in spec.maas_models if m.name == node.subject)
+        return (*_maas_step(model.name, obs), f"{model.name} in {spec.maas_location(model)}", "per token")
+    if node.kind == "endpoint":
+        resolved = report.shapes.get(node.subject)
+        shape = resolved if isinstance(resolved, EndpointShape) else None
+        action, detail, cost = _endpoint_step(spec, node.subject, shape, obs)
+        return action, detail, f"endpoint {node.subject}", cost
+    if node.kind == "caller":
+        return (*_caller_step(spec, obs), "service account")
+    if node.kind == "budget":
+        return _budget_step(spec)
+    if node.kind == "workload_identity":
+        return _federation_step(spec)
+    return "write", "the outputs file (base URLs, endpoint ids) that `provision smoke` reads", "outputs file"
+
+
+def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
+    """Pure: apply's step graph (provisioning/step_graph.py), each step with what it will do and the findings
+    that predict its failure."""
+    graph = apply_steps(spec)
+    stage = stages(graph)
+    steps = []
+    for node in graph:
+        action, detail, resource, *cost = _describe(node, spec, report, obs)
+        steps.append(
+            PlanStep(
+                node.id,
+                action,
+                resource,
+                detail,
+                _predicted(report.findings, node.id),
+                cost[0] if cost else "",
+                node.after,
+                stage[node.id],
+            )
         )
-        add("workload_identity", "ensure", detail, f"workloadIdentityPools/{github.pool_id}")
     lines: list[str] = []
     if explain:
         for name, resolved in report.shapes.items():
@@ -212,7 +248,7 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
             else:
                 lines.append(f"endpoint {name}: {resolved.what}; {resolved.why}")
         lines.extend(f"cost: {line}" for line in report.cost.lines())
-    return Plan(report, steps, lines)
+    return Plan(report, steps, lines, graph)
 
 
 def run_plan(
@@ -242,6 +278,15 @@ def print_plan(plan: Plan, console: Console) -> None:
             step.cost,
         )
     console.print(table)
+    console.print(
+        "step graph: apply starts a step once the steps it waits on are done; steps under one parent run in "
+        "parallel",
+        soft_wrap=True,
+        highlight=False,
+    )
+    notes = {s.id: s.action + (", blocked" if s.blocked else "") for s in plan.steps}
+    for line in draw(plan.graph, notes):
+        console.print(f"  {line}", soft_wrap=True, highlight=False, markup=False)
     for line in plan.explain:
         console.print(line, soft_wrap=True, highlight=False)
     for finding in plan.report.findings:

@@ -76,6 +76,9 @@ def evaluate(
 def run_doctor(
     spec: EnvironmentSpec, connection: Connection, *, probe_maas: bool = False, for_plan: bool = False
 ) -> tuple[Report, Observations]:
+    """Read what the spec needs and judge it (doctor; plan builds on it). An endpoint override with nothing
+    listening is bad input at once, as in apply, not minutes of read retries ending in unknown rows."""
+    connection.check_reachable()
     resolved = resolve_shapes(spec)
     clients = Clients(connection, READ_RETRY)
     try:

@@ -1,14 +1,9 @@
 """`provision apply`: bring an environment to what its spec says, as a DAG of idempotent, resumable steps.
 
-    project ─► billing ─► apis ─┬─► maas:<model> ...
-                                ├─► endpoint:<name> ...   (Model Garden :deploy, then labels on its model)
-                                ├─► budget                (when the spec sets one)
-                                └─► caller ─► workload_identity   (when the spec sets one)
-                                         all of them ─► outputs
-
-Every step reads first and mutates only what is missing, so a second apply mutates nothing. Operation
-names are saved in the state file the moment they exist; a re-run after a crash waits on them instead of
-starting again.
+Which steps and what each waits on is provisioning/step_graph.py (pure, shared with `provision plan`); this
+module holds what each step does. Every step reads first and mutates only what is missing, so a second apply
+mutates nothing. Operation names are saved in the state file the moment they exist; a re-run after a crash
+waits on them instead of starting again.
 """
 
 from __future__ import annotations
@@ -16,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +37,7 @@ from provisioning.gcp.errors import register_secret
 from provisioning.identity import CALLER_ROLE, BudgetArgs
 from provisioning.outputs import Outputs, Target, endpoint_base_url, maas_base_url, write_outputs
 from provisioning.spec import EnvironmentSpec
+from provisioning.step_graph import apply_steps
 
 CLAIM_WAIT_S = 120.0  # how long an invisible, taken project id may take to appear as ours
 
@@ -306,26 +303,25 @@ class Apply(StepContext):
         return f"wrote {self.outputs_path}"
 
     def steps(self) -> list[Step]:
-        after_apis = ("apis",)
-        work = [
-            Step("project", self.step_project),
-            Step("billing", self.step_billing, ("project",)),
-            Step("apis", self.step_apis, ("billing",)),
-            *(
-                Step(f"maas:{m.name}", functools.partial(self.step_maas, m.name), after_apis)
-                for m in self.spec.maas_models
-            ),
-            *(
-                Step(f"endpoint:{e.name}", functools.partial(self.step_endpoint, e.name), after_apis)
-                for e in self.spec.endpoints
-            ),
-            Step("caller", self.step_caller, after_apis),
-        ]
-        if self.spec.budget is not None:
-            work.append(Step("budget", self.step_budget, after_apis))
-        if self.spec.caller.workload_identity is not None:
-            work.append(Step("workload_identity", self.step_workload_identity, ("caller",)))
-        return [*work, Step("outputs", self.step_outputs, tuple(s.name for s in work))]
+        """The spec's step graph (provisioning/step_graph.py), each step bound to its runner here."""
+        runners: dict[str, Callable[..., str]] = {
+            "project": self.step_project,
+            "billing": self.step_billing,
+            "apis": self.step_apis,
+            "maas": self.step_maas,
+            "endpoint": self.step_endpoint,
+            "caller": self.step_caller,
+            "budget": self.step_budget,
+            "workload_identity": self.step_workload_identity,
+            "outputs": self.step_outputs,
+        }
+        steps = []
+        for node in apply_steps(self.spec):
+            run = runners[node.kind]
+            steps.append(
+                Step(node.id, functools.partial(run, node.subject) if node.subject else run, node.after)
+            )
+        return steps
 
 
 def pending_deletion(project: str, state: str) -> ProvisionError:

@@ -1,5 +1,6 @@
 """Apply says what is really wrong before trying anything: a project pending deletion (DELETE_REQUESTED) and
-an endpoint override nothing listens at each fail at once, naming the cause and the fix."""
+an endpoint override nothing listens at each fail at once, naming the cause and the fix; doctor and plan make
+the same reachability check."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from emulator.testing import EmulatorProcess
 from tests.e2e.engine_support import EXAMPLES, clear_requests, events, mutating, provision
@@ -37,11 +40,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_apply_with_nothing_listening_at_the_endpoint_fails_in_seconds(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["apply", "doctor", "plan"])
+def test_nothing_listening_at_the_endpoint_fails_in_seconds(tmp_path: Path, command: str) -> None:
     address = f"http://127.0.0.1:{_free_port()}"
     start = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "provisioning", "apply", "--spec", DEV],
+        [sys.executable, "-m", "provisioning", command, "--spec", DEV],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -27,6 +27,7 @@ def test_reference_plan_on_a_fresh_emulator(emulator_env: EmulatorProcess) -> No
         "endpoint:llama-8b-vllm",
         "caller",
         "budget",
+        "outputs",
     ]
     actions = {s.id: s.action for s in plan.steps}
     assert actions["project"] == "create"
