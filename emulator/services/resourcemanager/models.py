@@ -20,7 +20,7 @@ from emulator.errors import ApiError
 from emulator.operations import crm_operation_name, finisher, timestamp
 from emulator.seed import seed_section
 from emulator.state import EmulatorState, register_setting
-from emulator.update_mask import mask_keys
+from emulator.update_mask import apply_masked, mask_paths
 
 PROJECTS = "projects"
 NUMBERS = "project_numbers"  # number → project id
@@ -215,14 +215,13 @@ def update_project(
     state: EmulatorState, id_or_number: str, body: dict[str, Any], mask: str
 ) -> dict[str, Any]:
     """PATCH with an updateMask over displayName and labels (the mutable fields); returns the operation."""
-    fields = mask_keys(mask, {"display_name": "displayName", "labels": "labels"}, body)
+    masked = mask_paths(mask, "cloudresourcemanager.v3#Project", ("displayName", "labels"), body)
     with state.store.transaction():
         project = require_project(state, id_or_number)
-        for field in fields:
-            if field == "displayName":
-                project["displayName"] = body.get("displayName", "")
-            else:
-                project["labels"] = _check_labels(body.get("labels", {}))
+        if ("displayName",) in masked:
+            project["displayName"] = body.get("displayName", "")
+        apply_masked(project, body, [path for path in masked if path[0] == "labels"])
+        _check_labels(project.get("labels", {}))
         now = timestamp(state.now())
         return _save_changed(state, project, now, "project.update", "UpdateProjectMetadata", base_seconds=1.0)
 

@@ -4,6 +4,7 @@ named in `updateMask` (displayName, description, labels)."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -14,12 +15,13 @@ from emulator.routing import ApiRequest, RouteTable
 from emulator.services.resourcemanager.models import LABEL_KEY, LABEL_VALUE
 from emulator.services.vertex import records
 from emulator.services.vertex.place import LOCATION, add_route, now, place_of, start_operation
-from emulator.update_mask import apply_masked, mask_keys
+from emulator.update_mask import apply_masked, mask_paths
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
-UPDATABLE = {"display_name": "displayName", "description": "description", "labels": "labels"}
+UPDATABLE = ("displayName", "description", "labels")
+SCHEMA = "aiplatform.v1#GoogleCloudAiplatformV1Model"
 
 
 def _model_id(request: ApiRequest) -> str:
@@ -83,18 +85,18 @@ def _check_labels(labels: Any) -> None:
 def patch_model(request: ApiRequest) -> dict[str, Any]:
     """models.patch (AIP-134): the mask is required; fields outside it are left alone."""
     place, body, state = place_of(request), request.body, request.state
-    keys = mask_keys(request.param("updateMask") or "", UPDATABLE)
+    masked = mask_paths(request.param("updateMask") or "", SCHEMA, UPDATABLE)
+    touched = {path[0] for path in masked}
     model_id = _model_id(request)
     with state.store.transaction():
         record = records.model_record(state, place, model_id)
-        model = record["model"]
-        for key in keys:
-            value = body.get(key)
-            if key == "displayName" and not value:
-                raise invalid_argument("Model display_name must be set.", "model.display_name")
-            if key == "labels":
-                _check_labels(value or {})
-        apply_masked(model, body, keys)
+        model = copy.deepcopy(record["model"])
+        apply_masked(model, body, masked)
+        if "displayName" in touched and not model.get("displayName"):
+            raise invalid_argument("Model display_name must be set.", "model.display_name")
+        if "labels" in touched:
+            _check_labels(model.get("labels") or {})
+        record["model"] = model
         model["updateTime"] = now(state)
         model["etag"] = secrets.token_hex(8)
         state.store.put(records.MODELS, place.key(model_id), record)
