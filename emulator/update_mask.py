@@ -1,7 +1,7 @@
 """`updateMask` of a PATCH (AIP-134, AIP-161; google.protobuf.FieldMask in its JSON form: comma-separated
 paths, each lowerCamelCase or snake_case). Only the fields a mask names change; a named field the body
-leaves empty is cleared. Without a mask, a method that allows it updates the top-level fields the body sets
-(AIP-134's implied mask); `*` names every updatable field (full replacement).
+leaves empty is cleared. Without a mask, a method that allows it updates the top-level fields the body sets to
+a non-empty value (AIP-134's implied mask); `*` names every updatable field (full replacement).
 
 Paths traverse with `.` (AIP-161): into a message by its field name (`oidc.issuer_uri`), into a map by its
 key (`labels.team`), a key holding `.` or `,` in backticks (``attributeMapping.`google.subject` ``). The
@@ -84,12 +84,12 @@ def mask_paths(
     """The field paths `mask` names on the resource `schema` ("<api>#<Schema>" of the discovery documents);
     `updatable` lists the top-level JSON fields a PATCH may change, 400 for a path outside them or one that
     cannot exist. An empty mask is 400 (required) unless `body` is given: then the updatable fields it
-    sets."""
+    sets to a non-empty value (AIP-134's implied mask; clearing a field needs a mask)."""
     named = paths(mask)
     if not named:
         if body is None:
             raise invalid_argument("update_mask is required.", "update_mask")
-        return [(key,) for key in updatable if key in body]
+        return [(key,) for key in updatable if not _empty(body.get(key))]
     if named == ["*"]:
         return [(key,) for key in updatable]
     api, _, name = schema.partition("#")

@@ -235,3 +235,28 @@ def test_masks_reach_into_maps_and_messages_on_every_patch_route_per_aip_161(emu
         )
     )
     assert patched["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": "20"}}
+
+
+def test_patch_project_clears_what_the_mask_names_and_the_body_leaves_empty_per_aip_134(
+    emulator_env: Any,
+) -> None:
+    """Resource Manager v3: displayName is optional, 4 to 30 of letters, digits, - ' " space !; a masked
+    field the body leaves empty is cleared and then omitted from replies (AIP-132), while without a mask
+    an empty field is not part of the implied mask ("Deleting all labels requires an update mask")."""
+    seed_project(emulator_env)
+    url = f"/v3/projects/{PROJECT}"
+    named = {"displayName": "Team 'ML' project!", "labels": {"team": "ml"}}
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, named)), "v3")
+
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, {"displayName": "", "labels": {}})), "v3")
+    assert {k: ok(rest(emulator_env, "GET", url)).get(k) for k in named} == named
+
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, {}, updateMask="displayName,labels")), "v3")
+    project = ok(rest(emulator_env, "GET", url))
+    assert "displayName" not in project and "labels" not in project
+    found = ok(rest(emulator_env, "GET", "/v3/projects:search", query=f"name:{PROJECT}"))
+    assert [p["projectId"] for p in found["projects"]] == [PROJECT]
+
+    for bad in ("abc", "a" * 31, "slash/name"):
+        reply = rest(emulator_env, "PATCH", url, {"displayName": bad}, updateMask="displayName")
+        assert_invalid_argument(reply, "project.display_name")
