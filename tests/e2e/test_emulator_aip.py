@@ -260,3 +260,20 @@ def test_patch_project_clears_what_the_mask_names_and_the_body_leaves_empty_per_
     for bad in ("abc", "a" * 31, "slash/name"):
         reply = rest(emulator_env, "PATCH", url, {"displayName": bad}, updateMask="displayName")
         assert_invalid_argument(reply, "project.display_name")
+
+
+def test_a_second_delete_while_the_first_runs_returns_the_same_operation(emulator_env: Any) -> None:
+    """A DELETE repeated while the first one's operation still runs (a retry after a lost reply, or a
+    second operator) gets that same operation back, not a second one; once it is done, DELETE is 404."""
+    seed_project(emulator_env)
+    endpoint = create_endpoint(emulator_env, display_name="twice")
+    model = upload_vllm_model(emulator_env)
+    emulator_env.configure(lro_scale=0.2)  # a delete takes 2 s
+    for name in (model, endpoint.name):
+        first = ok(rest(emulator_env, "DELETE", f"/v1/{name}"))
+        second = ok(rest(emulator_env, "DELETE", f"/v1/{name}"))
+        assert not second["done"] and second["name"] == first["name"]
+        assert wait_done(emulator_env, second)["response"] == {
+            "@type": "type.googleapis.com/google.protobuf.Empty"
+        }
+        assert rest(emulator_env, "DELETE", f"/v1/{name}").status_code == 404

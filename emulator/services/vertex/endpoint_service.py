@@ -14,7 +14,14 @@ from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.vertex import deployments, records
 from emulator.services.vertex.filters import matches, parse_filter
-from emulator.services.vertex.place import LOCATION, Place, add_route, place_of, start_operation
+from emulator.services.vertex.place import (
+    LOCATION,
+    Place,
+    add_route,
+    operation_under_way,
+    place_of,
+    start_operation,
+)
 from emulator.update_mask import apply_masked, mask_paths
 
 if TYPE_CHECKING:
@@ -141,14 +148,21 @@ def update_endpoint(request: ApiRequest) -> dict[str, Any]:
 
 
 def delete_endpoint(request: ApiRequest) -> dict[str, Any]:
-    place, endpoint_id = place_of(request), request.params["endpoint"]
-    record = records.endpoint_record(request.state, place, endpoint_id)
-    if record["deployments"]:
-        raise failed_precondition(
-            f"Endpoint {place.parent}/endpoints/{endpoint_id} has deployed models "
-            f"({', '.join(record['deployments'])}); undeploy them before deleting the endpoint."
-        )
-    return _start(request.state, place, endpoint_id, "delete")
+    """Long-running; refused while models are deployed; repeated while it runs, the same operation."""
+    place, endpoint_id, state = place_of(request), request.params["endpoint"], request.state
+    with state.store.transaction():
+        record = records.endpoint_record(state, place, endpoint_id)
+        under_way = operation_under_way(state, record.get("deleting"))
+        if under_way is not None:
+            return under_way
+        if record["deployments"]:
+            raise failed_precondition(
+                f"Endpoint {place.parent}/endpoints/{endpoint_id} has deployed models "
+                f"({', '.join(record['deployments'])}); undeploy them before deleting the endpoint."
+            )
+        operation = _start(state, place, endpoint_id, "delete")
+        state.store.put(records.ENDPOINTS, place.key(endpoint_id), {**record, "deleting": operation["name"]})
+    return operation
 
 
 @finisher("vertex.delete_endpoint")

@@ -14,7 +14,14 @@ from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.resourcemanager.models import LABEL_KEY, LABEL_VALUE
 from emulator.services.vertex import records
-from emulator.services.vertex.place import LOCATION, add_route, now, place_of, start_operation
+from emulator.services.vertex.place import (
+    LOCATION,
+    add_route,
+    now,
+    operation_under_way,
+    place_of,
+    start_operation,
+)
 from emulator.update_mask import apply_masked, mask_paths
 
 if TYPE_CHECKING:
@@ -104,24 +111,32 @@ def patch_model(request: ApiRequest) -> dict[str, Any]:
 
 
 def delete_model(request: ApiRequest) -> dict[str, Any]:
-    """Long-running; a model still deployed is refused (400 FAILED_PRECONDITION), a deleted one is 404."""
-    place, model_id = place_of(request), _model_id(request)
-    model = records.model_record(request.state, place, model_id)["model"]
-    if model.get("deployedModels"):
-        endpoints = ", ".join(ref["endpoint"] for ref in model["deployedModels"])
-        raise failed_precondition(
-            f"Model {model['name']} is deployed to {endpoints}; undeploy it before deleting the model."
+    """Long-running; a model still deployed is refused (400 FAILED_PRECONDITION), a deleted one is 404, and
+    a delete repeated while the first one runs gets that operation back."""
+    place, model_id, state = place_of(request), _model_id(request), request.state
+    with state.store.transaction():
+        record = records.model_record(state, place, model_id)
+        model = record["model"]
+        under_way = operation_under_way(state, record.get("deleting"))
+        if under_way is not None:
+            return under_way
+        if model.get("deployedModels"):
+            endpoints = ", ".join(ref["endpoint"] for ref in model["deployedModels"])
+            raise failed_precondition(
+                f"Model {model['name']} is deployed to {endpoints}; undeploy it before deleting the model."
+            )
+        operation = start_operation(
+            state,
+            place,
+            model["name"],
+            kind="model.delete",
+            finish="vertex.delete_model",
+            args={"key": place.key(model_id)},
+            response="google.protobuf.Empty",
+            metadata="DeleteOperationMetadata",
         )
-    return start_operation(
-        request.state,
-        place,
-        model["name"],
-        kind="model.delete",
-        finish="vertex.delete_model",
-        args={"key": place.key(model_id)},
-        response="google.protobuf.Empty",
-        metadata="DeleteOperationMetadata",
-    )
+        state.store.put(records.MODELS, place.key(model_id), {**record, "deleting": operation["name"]})
+    return operation
 
 
 @finisher("vertex.delete_model")
