@@ -22,8 +22,8 @@ from provisioning.desired import wif
 from provisioning.desired.labels import EXPIRES_AT
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
-from provisioning.doctor.observe import Observations
-from provisioning.drift import endpoint_drift, is_spec_endpoint
+from provisioning.doctor.observe import Observations, found_endpoints
+from provisioning.drift import endpoint_drift
 from provisioning.gcp.connection import Connection
 from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
@@ -136,8 +136,7 @@ def _endpoint_step(
         f"${shape.shape.price_per_hour_usd * endpoint.min_replicas:.2f}.."
         f"${shape.shape.price_per_hour_usd * endpoint.max_replicas:.2f}/h"
     )
-    listed = obs.endpoints.get(region)
-    existing = [e for e in (listed.value or []) if is_spec_endpoint(e, spec, name)] if listed else []
+    existing = found_endpoints(spec, obs.endpoints, name)
     if existing and existing[0].deployed_models:
         drift = endpoint_drift(endpoint, shape.shape, existing[0])
         if drift.replace:

@@ -17,7 +17,7 @@ from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
 from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of
 from provisioning.errors import GoogleApiError, ProvisionError
-from provisioning.failover import capacity_failure, region_choices
+from provisioning.failover import candidate_regions, capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
 from provisioning.gcp.lazy import lazy_module
 from provisioning.recommend import shape_for_spec_endpoint
@@ -90,7 +90,7 @@ def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: Endpoint
     """Where the endpoint may be: the region state recorded (after a failover), its own, the fallbacks."""
     recorded = state.get("endpoints", {}).get(endpoint.name)
     first = [recorded["name"].split("/")[3]] if recorded else []
-    return list(dict.fromkeys([*first, spec.endpoint_region(endpoint), *spec.fallback_regions]))
+    return list(dict.fromkeys([*first, *candidate_regions(spec, endpoint)]))
 
 
 def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
