@@ -23,7 +23,7 @@ from provisioning.desired.labels import EXPIRES_AT
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
 from provisioning.doctor.observe import Observations, found_endpoints
-from provisioning.drift import endpoint_drift
+from provisioning.drift import emptied_because, endpoint_drift
 from provisioning.gcp.connection import Connection
 from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
@@ -33,7 +33,7 @@ from provisioning.spec import EnvironmentSpec
 @dataclass(frozen=True)
 class PlanStep:
     id: str
-    action: str  # create | update | replace | link | enable | deploy | ensure | no-op | unknown
+    action: str  # create | update | replace | recreate | wait | link | enable | ensure | no-op | unknown
     resource: str
     detail: str
     predicted: tuple[Finding, ...] = ()
@@ -124,7 +124,12 @@ def _maas_step(name: str, obs: Observations) -> tuple[str, str]:
 
 
 def _endpoint_step(
-    spec: EnvironmentSpec, name: str, shape: EndpointShape | None, obs: Observations
+    spec: EnvironmentSpec,
+    name: str,
+    shape: EndpointShape | None,
+    obs: Observations,
+    served: bool,
+    now: datetime,
 ) -> tuple[str, str, str]:
     endpoint = next(e for e in spec.endpoints if e.name == name)
     region = spec.endpoint_region(endpoint)
@@ -149,9 +154,18 @@ def _endpoint_step(
         if drift.update:
             return "update", f"{existing[0].name}: {', '.join(drift.update)} (mutateDeployedModel)", cost
         return "no-op", f"{existing[0].name} already serves a model ({machine}, {replicas})", cost
-    action = "deploy" if existing else "create"
-    what = "deploy into the existing endpoint" if existing else "create a dedicated endpoint and deploy"
-    return action, f"{what}: {endpoint.model} ({endpoint.framework}) on {machine}, {replicas}, {region}", cost
+    deploy = f"create a dedicated endpoint and deploy: {endpoint.model} ({endpoint.framework}) on {machine}"
+    deploy += f", {replicas}, {region}"
+    if not existing:
+        return "create", deploy, cost
+    why = emptied_because(existing[0], served, now)
+    if why:  # apply: delete it and what state recorded, then a fresh Model Garden deploy
+        return (
+            "recreate",
+            f"delete {existing[0].name} and its model ({why}; it serves nothing), then {deploy}",
+            cost,
+        )
+    return "wait", f"{existing[0].name} serves no model yet: apply waits for the deploy in flight", cost
 
 
 def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
@@ -161,8 +175,18 @@ def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
     return "create", f"create {email} and grant it {role}"
 
 
-def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
-    """Pure: the steps in apply's order, each with the findings that predict its failure."""
+def build_plan(
+    spec: EnvironmentSpec,
+    report: Report,
+    obs: Observations,
+    *,
+    explain: bool = False,
+    served: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Plan:
+    """Pure: the steps in apply's order, each with the findings that predict its failure. `served`: the spec
+    endpoints state recorded serving a model (`state_status`); `now` judges expires-at."""
+    moment = now or datetime.now(UTC)
     findings = report.findings
     steps: list[PlanStep] = []
 
@@ -179,7 +203,9 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
     for endpoint in spec.endpoints:
         resolved = report.shapes.get(endpoint.name)
         shape = resolved if isinstance(resolved, EndpointShape) else None
-        action, detail, cost = _endpoint_step(spec, endpoint.name, shape, obs)
+        action, detail, cost = _endpoint_step(
+            spec, endpoint.name, shape, obs, endpoint.name in served, moment
+        )
         add(f"endpoint:{endpoint.name}", action, detail, f"endpoint {endpoint.name}", cost)
     add("caller", *_caller_step(spec, obs), "service account")
     budget = BudgetArgs.from_spec(spec)
@@ -215,10 +241,15 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
 
 
 def run_plan(
-    spec: EnvironmentSpec, connection: Connection, *, explain: bool = False, probe_maas: bool = False
+    spec: EnvironmentSpec,
+    connection: Connection,
+    *,
+    explain: bool = False,
+    probe_maas: bool = False,
+    served: frozenset[str] = frozenset(),
 ) -> Plan:
     report, obs = run_doctor(spec, connection, probe_maas=probe_maas, for_plan=True)
-    return build_plan(spec, report, obs, explain=explain)
+    return build_plan(spec, report, obs, explain=explain, served=served)
 
 
 def print_plan(plan: Plan, console: Console) -> None:

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from provisioning.desired import endpoint as desired_endpoint
-from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
-from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
+from provisioning.drift import emptied_because, endpoint_drift, is_spec_endpoint, serving_labels
+from provisioning.engine.labels import keep_expiry, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of
 from provisioning.errors import GoogleApiError, ProvisionError
 from provisioning.failover import candidate_regions, capacity_failure, region_choices
@@ -135,12 +135,9 @@ def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
 
 
 def _emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> bool:
-    """An endpoint with nothing deployed whose deployment is over, not in flight: state recorded the models
-    it served (the deploy finished), or its expires-at passed (what `provision reap` undeploys)."""
-    if found.deployed_models:
-        return False
+    """An endpoint with nothing deployed whose deployment is over, not in flight (`drift.emptied_because`)."""
     recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
-    return bool(recorded.get("models")) or is_expired(found.labels, run.now)
+    return bool(emptied_because(found, bool(recorded.get("models")), run.now))
 
 
 def _remove_emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> None:
