@@ -45,9 +45,9 @@ demo: $(RUNTIME)
 	$(BIN)/python -m provisioning.demo
 
 lint: $(DEV)
-	$(BIN)/ruff check provisioning emulator infra tests bench
-	$(BIN)/ruff format --check provisioning emulator infra tests bench
-	$(BIN)/mypy provisioning emulator infra
+	$(BIN)/ruff check provisioning emulator infra redaction tests bench
+	$(BIN)/ruff format --check provisioning emulator infra redaction tests bench
+	$(BIN)/mypy provisioning emulator infra redaction
 
 test: lint realserver
 	PROVISION_LOCK_CHECK=pypi $(BIN)/python -m pytest -n 2 -q

@@ -17,7 +17,9 @@ byte of the reply, so the client sees a transport error for a call that succeede
 status and `"reply_lost": true`). Streaming replies (chat SSE) are written chunk by chunk by `_stream`
 (200 paced streams at once are the load bench/bench_chat.py measures). With the setting `record_bodies`
 the request log keeps each JSON reply and, for a stream, its parsed SSE events (`response_stream`), for
-the contract tests.
+the contract tests. Secrets never enter the log in clear: a Hugging Face token (any `hf_...` token, and
+whatever a `huggingFaceAccessToken` field holds) is recorded as [REDACTED], and the entry's `redacted`
+lists each one's fingerprint (`redaction.fingerprint`), so a test can tell which token arrived.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from emulator.admin import admin_router
 from emulator.errors import ApiError
 from emulator.routing import ApiRequest, Route, RouteTable, is_mutating
 from emulator.state import EmulatorState
+from redaction import fingerprint, mask_all, secrets_in
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 BODY_METHODS = ("POST", "PUT", "PATCH")
@@ -164,13 +167,16 @@ class EmulatorApp:
             "time": time.time(),
             "method": request.method,
             "path": path,
-            "query": str(request.query_params),
+            "query": _masked(str(request.query_params)),
             "status": status,
             "mutating": is_mutating(request.method, path),
         }
         if self.state.settings["record_bodies"]:
-            entry["request_body"] = body
-            entry["response_body"] = reply
+            found = secrets_in(body) | secrets_in(reply)
+            entry["request_body"] = mask_all(body, found)
+            entry["response_body"] = mask_all(reply, found)
+            if found:
+                entry["redacted"] = sorted(fingerprint(secret) for secret in found)
         self.state.request_log.append(entry)
         return entry
 
@@ -186,11 +192,16 @@ async def _recording_events(chunks: AsyncIterable[Any], events: list[Any]) -> As
         for event in complete:
             data = event.decode(errors="replace").removeprefix("data: ")
             try:
-                events.append(json.loads(data))
+                events.append(_masked(json.loads(data)))
             except ValueError:
-                events.append(data)
+                events.append(_masked(data))
     if pending.strip():
-        events.append(pending.decode(errors="replace"))
+        events.append(_masked(pending.decode(errors="replace")))
+
+
+def _masked(value: Any) -> Any:
+    """`value` for the request log: every secret in it (redaction.secrets_in) as [REDACTED]."""
+    return mask_all(value, secrets_in(value))
 
 
 def _cut_midway(send: Send) -> Send:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from provisioning.catalog import MachineShape
-from provisioning.desired.labels import ours
+from provisioning.desired.labels import is_expired, ours
 from provisioning.gcp.vertex import EndpointInfo
 from provisioning.spec import EndpointSpec, EnvironmentSpec
 
@@ -35,6 +36,17 @@ def is_spec_endpoint(endpoint: EndpointInfo, spec: EnvironmentSpec, name: str) -
     """Whether `endpoint` is the spec endpoint `name`: its user id is the spec name (apply sets it), or it
     has that display name and our labels (another team's endpoint may share the display name)."""
     return endpoint.endpoint_id == name or (endpoint.display_name == name and ours(endpoint.labels, spec))
+
+
+def emptied_because(found: EndpointInfo, served: bool, now: datetime) -> str:
+    """Why an endpoint with nothing deployed is over rather than in flight ("" when it may still be
+    deploying, or serves a model): state recorded the models it `served` (its deploy finished), or its
+    expires-at passed (what `provision reap` undeploys). apply deletes such an endpoint and deploys again."""
+    if found.deployed_models:
+        return ""
+    if served:
+        return "its model was undeployed after apply deployed it"
+    return "its expires-at passed (reaped)" if is_expired(found.labels, now) else ""
 
 
 @dataclass(frozen=True)

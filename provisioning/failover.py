@@ -34,10 +34,16 @@ def fallback_order(spec: EnvironmentSpec, region: str, accelerator: str) -> list
     return [r for r in spec.fallback_regions if r != region and offers(r, accelerator)]
 
 
+def candidate_regions(spec: EnvironmentSpec, endpoint: EndpointSpec) -> list[str]:
+    """Where apply may deploy the endpoint, in order: its own region, then the spec's fallback regions; so
+    also where it may be found once applied."""
+    return list(dict.fromkeys([spec.endpoint_region(endpoint), *spec.fallback_regions]))
+
+
 def region_choices(spec: EnvironmentSpec, endpoint: EndpointSpec) -> list[RegionChoice]:
     """The endpoint's region, then each fallback region, with the shape for each and why one is skipped."""
     choices = []
-    for region in dict.fromkeys([spec.endpoint_region(endpoint), *spec.fallback_regions]):
+    for region in candidate_regions(spec, endpoint):
         shape = shape_for_spec_endpoint(endpoint, region)
         gpu = shape.shape.accelerator
         skip = "" if offers(region, gpu) else f"{gpu} is not offered for Vertex serving there (catalog)"

@@ -9,17 +9,14 @@ digits or `_`) and must not be the Google access token the run itself uses. Pure
 
 from __future__ import annotations
 
-import re
-
 from provisioning.errors import BadInputError
+from redaction import HF_TOKEN
 
 # Families of variables that hold credentials for something other than Hugging Face.
 REFUSED_PREFIXES = ("CLOUDSDK_", "GOOGLE_", "GCLOUD_", "AWS_", "AZURE_", "PULUMI_", "ACTIONS_")
 REFUSED_NAMES = frozenset(
     {"GOOGLE_APPLICATION_CREDENTIALS", "GITHUB_TOKEN", "GH_TOKEN", "CI_JOB_TOKEN", "OPENAI_API_KEY"}
 )
-# User access tokens are "hf_" and 34 letters today; fine-grained and older ones vary, so the length is loose.
-_HF_TOKEN = re.compile(r"^hf_[A-Za-z0-9_]{8,250}$")
 TOKENS_PAGE = "https://huggingface.co/settings/tokens"
 
 
@@ -58,7 +55,7 @@ def check_token(endpoint: str, variable: str, value: str, access_token_variable:
     reason = refused_variable(variable)
     if reason:
         raise BadInputError(what, reason, fix)
-    if not _HF_TOKEN.fullmatch(value):
+    if not HF_TOKEN.fullmatch(value):
         raise BadInputError(
             what,
             f"its value ({len(value)} characters) does not look like a Hugging Face token: those start with "

@@ -22,8 +22,8 @@ from provisioning.desired import wif
 from provisioning.desired.labels import EXPIRES_AT
 from provisioning.doctor import Report, run_doctor
 from provisioning.doctor.findings import Finding, Status
-from provisioning.doctor.observe import Observations
-from provisioning.drift import endpoint_drift, is_spec_endpoint
+from provisioning.doctor.observe import Observations, found_endpoints
+from provisioning.drift import emptied_because, endpoint_drift
 from provisioning.gcp.connection import Connection
 from provisioning.identity import WIF_ROLE, BudgetArgs, GithubFederation
 from provisioning.recommend import EndpointShape
@@ -34,7 +34,7 @@ from provisioning.step_graph import StepNode, apply_steps, draw, stages
 @dataclass(frozen=True)
 class PlanStep:
     id: str
-    action: str  # create | update | replace | link | enable | deploy | ensure | no-op | unknown
+    action: str  # create | update | replace | recreate | wait | link | enable | ensure | no-op | unknown
     resource: str
     detail: str
     predicted: tuple[Finding, ...] = ()
@@ -130,7 +130,12 @@ def _maas_step(name: str, obs: Observations) -> tuple[str, str]:
 
 
 def _endpoint_step(
-    spec: EnvironmentSpec, name: str, shape: EndpointShape | None, obs: Observations
+    spec: EnvironmentSpec,
+    name: str,
+    shape: EndpointShape | None,
+    obs: Observations,
+    served: bool,
+    now: datetime,
 ) -> tuple[str, str, str]:
     endpoint = next(e for e in spec.endpoints if e.name == name)
     region = spec.endpoint_region(endpoint)
@@ -142,8 +147,7 @@ def _endpoint_step(
         f"${shape.shape.price_per_hour_usd * endpoint.min_replicas:.2f}.."
         f"${shape.shape.price_per_hour_usd * endpoint.max_replicas:.2f}/h"
     )
-    listed = obs.endpoints.get(region)
-    existing = [e for e in (listed.value or []) if is_spec_endpoint(e, spec, name)] if listed else []
+    existing = found_endpoints(spec, obs.endpoints, name)
     if existing and existing[0].deployed_models:
         drift = endpoint_drift(endpoint, shape.shape, existing[0])
         if drift.replace:
@@ -156,9 +160,18 @@ def _endpoint_step(
         if drift.update:
             return "update", f"{existing[0].name}: {', '.join(drift.update)} (mutateDeployedModel)", cost
         return "no-op", f"{existing[0].name} already serves a model ({machine}, {replicas})", cost
-    action = "deploy" if existing else "create"
-    what = "deploy into the existing endpoint" if existing else "create a dedicated endpoint and deploy"
-    return action, f"{what}: {endpoint.model} ({endpoint.framework}) on {machine}, {replicas}, {region}", cost
+    deploy = f"create a dedicated endpoint and deploy: {endpoint.model} ({endpoint.framework}) on {machine}"
+    deploy += f", {replicas}, {region}"
+    if not existing:
+        return "create", deploy, cost
+    why = emptied_because(existing[0], served, now)
+    if why:  # apply: delete it and what state recorded, then a fresh Model Garden deploy
+        return (
+            "recreate",
+            f"delete {existing[0].name} and its model ({why}; it serves nothing), then {deploy}",
+            cost,
+        )
+    return "wait", f"{existing[0].name} serves no model yet: apply waits for the deploy in flight", cost
 
 
 def _caller_step(spec: EnvironmentSpec, obs: Observations) -> tuple[str, str]:
@@ -190,7 +203,14 @@ def _federation_step(spec: EnvironmentSpec) -> tuple[str, str, str]:
     return "ensure", detail, f"workloadIdentityPools/{github.pool_id}"
 
 
-def _describe(node: StepNode, spec: EnvironmentSpec, report: Report, obs: Observations) -> tuple[str, ...]:
+def _describe(
+    node: StepNode,
+    spec: EnvironmentSpec,
+    report: Report,
+    obs: Observations,
+    served: frozenset[str],
+    moment: datetime,
+) -> tuple[str, ...]:
     """What one step of apply's graph will do: (action, detail, resource[, cost])."""
     project = f"projects/{spec.project.id}"
     if node.kind == "project":
@@ -205,7 +225,7 @@ def _describe(node: StepNode, spec: EnvironmentSpec, report: Report, obs: Observ
     if node.kind == "endpoint":
         resolved = report.shapes.get(node.subject)
         shape = resolved if isinstance(resolved, EndpointShape) else None
-        action, detail, cost = _endpoint_step(spec, node.subject, shape, obs)
+        action, detail, cost = _endpoint_step(spec, node.subject, shape, obs, node.subject in served, moment)
         return action, detail, f"endpoint {node.subject}", cost
     if node.kind == "caller":
         return (*_caller_step(spec, obs), "service account")
@@ -216,14 +236,24 @@ def _describe(node: StepNode, spec: EnvironmentSpec, report: Report, obs: Observ
     return "write", "the outputs file (base URLs, endpoint ids) that `provision smoke` reads", "outputs file"
 
 
-def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, explain: bool = False) -> Plan:
+def build_plan(
+    spec: EnvironmentSpec,
+    report: Report,
+    obs: Observations,
+    *,
+    explain: bool = False,
+    served: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Plan:
     """Pure: apply's step graph (provisioning/step_graph.py), each step with what it will do and the findings
-    that predict its failure."""
+    that predict its failure. `served`: the spec endpoints state recorded serving a model (`state_status`);
+    `now` judges expires-at."""
+    moment = now or datetime.now(UTC)
     graph = apply_steps(spec)
     stage = stages(graph)
     steps = []
     for node in graph:
-        action, detail, resource, *cost = _describe(node, spec, report, obs)
+        action, detail, resource, *cost = _describe(node, spec, report, obs, served, moment)
         steps.append(
             PlanStep(
                 node.id,
@@ -252,10 +282,15 @@ def build_plan(spec: EnvironmentSpec, report: Report, obs: Observations, *, expl
 
 
 def run_plan(
-    spec: EnvironmentSpec, connection: Connection, *, explain: bool = False, probe_maas: bool = False
+    spec: EnvironmentSpec,
+    connection: Connection,
+    *,
+    explain: bool = False,
+    probe_maas: bool = False,
+    served: frozenset[str] = frozenset(),
 ) -> Plan:
     report, obs = run_doctor(spec, connection, probe_maas=probe_maas, for_plan=True)
-    return build_plan(spec, report, obs, explain=explain)
+    return build_plan(spec, report, obs, explain=explain, served=served)
 
 
 def print_plan(plan: Plan, console: Console) -> None:

@@ -65,7 +65,9 @@ def plan(
             check_state_location(state)
         connection = connection_for(api_endpoint, access_token_file)
         stored = state_status(env, state, connection)  # read only: plan takes no lock
-        result = run_plan(env, connection, explain=explain, probe_maas=probe_maas)
+        result = run_plan(
+            env, connection, explain=explain, probe_maas=probe_maas, served=frozenset(stored["served"])
+        )
         if json_output:
             out_console.print_json(data={**result.to_json(), "state": stored})
         else:

@@ -34,3 +34,16 @@ def resource_labels(spec: EnvironmentSpec, now: datetime, *, with_expiry: bool =
 def ours(labels: dict[str, str], spec: EnvironmentSpec) -> bool:
     """True when the labels say this resource was created by provision for this spec's environment."""
     return labels.get(MANAGED_BY) == MANAGED_BY_VALUE and labels.get("environment") == spec.environment
+
+
+def parse_expiry(value: str) -> datetime | None:
+    """The instant an `expires-at` value names; None when it is not in our format."""
+    try:
+        return datetime.strptime(value, EXPIRY_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def is_expired(labels: dict[str, str], now: datetime) -> bool:
+    expiry = parse_expiry(labels.get(EXPIRES_AT, ""))
+    return expiry is not None and expiry <= now

@@ -67,7 +67,7 @@ def evaluate(
     shapes = usable_shapes(resolved)
     for endpoint in spec.endpoints:
         findings.extend(endpoint_findings(spec, endpoint, resolved[endpoint.name], obs))
-    for need in checks.quota_needs(spec, shapes):
+    for need in checks.quota_needs(spec, shapes, obs.placed):
         outcome = obs.quotas.get((need.accelerator, need.spot))
         findings.append(checks.quota(spec, need, outcome, obs))
     return findings

@@ -204,15 +204,18 @@ class QuotaNeed:
     endpoints: tuple[str, ...]
 
 
-def quota_needs(spec: EnvironmentSpec, shapes: dict[str, EndpointShape]) -> list[QuotaNeed]:
-    """GPUs each (region, GPU type, spot) must hold: accelerator count × min and × max replicas, summed."""
+def quota_needs(
+    spec: EnvironmentSpec, shapes: dict[str, EndpointShape], placed: dict[str, str]
+) -> list[QuotaNeed]:
+    """GPUs each (region, GPU type, spot) must hold: accelerator count × min and × max replicas, summed; an
+    endpoint `placed` (deployed, e.g. after a failover) needs them where it is."""
     sums: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0])
     names: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
     for e in spec.endpoints:
         if e.name not in shapes:
             continue
         shape = shapes[e.name].shape
-        key = (spec.endpoint_region(e), shape.accelerator, e.spot)
+        key = (placed.get(e.name) or spec.endpoint_region(e), shape.accelerator, e.spot)
         sums[key][0] += shape.count * e.min_replicas
         sums[key][1] += shape.count * e.max_replicas
         names[key].append(e.name)

@@ -17,6 +17,7 @@ from provisioning.catalog import load_catalog
 from provisioning.desired import model_access as model_access_needs
 from provisioning.drift import is_spec_endpoint
 from provisioning.errors import BadInputError, GoogleApiError, ProvisionError
+from provisioning.failover import candidate_regions
 from provisioning.gcp import billing, iam, model_access, projects, quotas, services, vertex
 from provisioning.gcp.billing import BillingAccountInfo, BillingInfo
 from provisioning.gcp.clients import Clients
@@ -52,6 +53,7 @@ class Observations:
     probes: dict[str, Outcome[ProbeResult]] = field(default_factory=dict)
     endpoints: dict[str, Outcome[list[EndpointInfo]]] = field(default_factory=dict)
     caller: Outcome[dict[str, object] | None] | None = None
+    placed: dict[str, str] = field(default_factory=dict)  # spec endpoint → region it is deployed in
     project_hidden: bool = False  # 403 on the project: absent, or someone else's (Google answers both alike)
     read_calls: int = 0
 
@@ -64,16 +66,42 @@ class Observations:
         return self.project is None or self.project.error is not None
 
 
+def found_endpoints(
+    spec: EnvironmentSpec, listed: dict[str, Outcome[list[EndpointInfo]]], name: str
+) -> list[EndpointInfo]:
+    """The spec endpoint `name` as listed, in apply's search order (its own region, then the fallbacks);
+    those serving a model first."""
+    endpoint = next(e for e in spec.endpoints if e.name == name)
+    found = [
+        info
+        for region in candidate_regions(spec, endpoint)
+        for info in (listed[region].value or [] if region in listed else [])
+        if is_spec_endpoint(info, spec, name)
+    ]
+    return sorted(found, key=lambda info: not info.deployed_models)
+
+
+def placements(spec: EnvironmentSpec, listed: dict[str, Outcome[list[EndpointInfo]]]) -> dict[str, str]:
+    """Where each deployed spec endpoint is (after a failover, a fallback region): its GPUs are held there,
+    and a re-apply leaves it there."""
+    placed = {}
+    for e in spec.endpoints:
+        found = found_endpoints(spec, listed, e.name)
+        if found and found[0].deployed_models:
+            placed[e.name] = found[0].location
+    return placed
+
+
 def quota_needs_by_key(
-    spec: EnvironmentSpec, shapes: dict[str, EndpointShape]
+    spec: EnvironmentSpec, shapes: dict[str, EndpointShape], placed: dict[str, str]
 ) -> dict[QuotaKey, dict[str, int]]:
-    """GPUs needed at max replicas, per (GPU type, spot) and region."""
+    """GPUs needed at max replicas, per (GPU type, spot) and region (where the endpoint is, once placed)."""
     needs: dict[QuotaKey, dict[str, int]] = {}
     for e in spec.endpoints:
         if e.name in shapes:
             shape = shapes[e.name].shape
             per_region = needs.setdefault((shape.accelerator, e.spot), {})
-            region = spec.endpoint_region(e)
+            region = placed.get(e.name) or spec.endpoint_region(e)
             per_region[region] = per_region.get(region, 0) + shape.count * e.max_replicas
     return needs
 
@@ -192,10 +220,6 @@ def observe(
         if obs.project_exists:
             info_f = reader.submit(lambda: billing.get_billing_info(clients, project_id))
             services_f = reader.submit(lambda: services.enabled_services(clients, project_id))
-            quota_f = {
-                key: reader.submit(lambda k=key, n=needs: _quota(reader, clients, project_id, k, n))  # type: ignore[misc]
-                for key, needs in sorted(quota_needs_by_key(spec, shapes).items())
-            }
             probe_f: dict[str, Future[Outcome[ProbeResult]]] = {}
             if probe_maas:
                 for maas in spec.maas_models:
@@ -209,7 +233,7 @@ def observe(
                     )
             endpoints_f: dict[str, Future[Outcome[list[EndpointInfo]]]] = {}
             caller_f = None
-            for region in sorted({spec.endpoint_region(e) for e in spec.endpoints}):
+            for region in sorted({r for e in spec.endpoints for r in candidate_regions(spec, e)}):
                 endpoints_f[region] = reader.submit(
                     lambda r=region: vertex.list_endpoints(clients, project_id, r)  # type: ignore[misc]
                 )
@@ -220,6 +244,12 @@ def observe(
             obs.services = services_f.result()
             obs.probes = {name: f.result() for name, f in probe_f.items()}
             obs.endpoints = {region: f.result() for region, f in endpoints_f.items()}
+            # Quota after the endpoints: a failed-over endpoint's GPUs are needed (and held) where it is.
+            obs.placed = placements(spec, obs.endpoints)
+            quota_f = {
+                key: reader.submit(lambda k=key, n=needs: _quota(reader, clients, project_id, k, n))  # type: ignore[misc]
+                for key, needs in sorted(quota_needs_by_key(spec, shapes, obs.placed).items())
+            }
             held = own_gpus(spec, obs.endpoints)
             obs.quotas = {key: _with_own(f.result(), held.get(key, {})) for key, f in quota_f.items()}
             obs.caller = caller_f.result() if caller_f else None

@@ -5,15 +5,14 @@ What the labels are (and the `expires-at` format) is desired state: provisioning
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from provisioning.desired.labels import (
     EXPIRES_AT,
-    EXPIRY_FORMAT,
     MANAGED_BY,
     MANAGED_BY_VALUE,
     format_expiry,
+    is_expired,
     ours,
+    parse_expiry,
     resource_labels,
 )
 
@@ -29,19 +28,6 @@ __all__ = [
     "resource_labels",
     "same_ignoring_expiry",
 ]
-
-
-def parse_expiry(value: str) -> datetime | None:
-    """The instant an `expires-at` value names; None when it is not in our format."""
-    try:
-        return datetime.strptime(value, EXPIRY_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def is_expired(labels: dict[str, str], now: datetime) -> bool:
-    expiry = parse_expiry(labels.get(EXPIRES_AT, ""))
-    return expiry is not None and expiry <= now
 
 
 def same_ignoring_expiry(current: dict[str, str], wanted: dict[str, str]) -> bool:

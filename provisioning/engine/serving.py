@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from provisioning.desired import endpoint as desired_endpoint
-from provisioning.drift import endpoint_drift, is_spec_endpoint, serving_labels
-from provisioning.engine.labels import is_expired, keep_expiry, resource_labels, same_ignoring_expiry
+from provisioning.drift import emptied_because, endpoint_drift, is_spec_endpoint, serving_labels
+from provisioning.engine.labels import keep_expiry, resource_labels, same_ignoring_expiry
 from provisioning.engine.teardown import delete_endpoint_and_models, delete_models, deploy_model_of
 from provisioning.errors import GoogleApiError, ProvisionError
-from provisioning.failover import capacity_failure, region_choices
+from provisioning.failover import candidate_regions, capacity_failure, region_choices
 from provisioning.gcp import operations, vertex
 from provisioning.gcp.lazy import lazy_module
 from provisioning.recommend import shape_for_spec_endpoint
@@ -90,7 +90,7 @@ def endpoint_regions(spec: EnvironmentSpec, state: StateFile, endpoint: Endpoint
     """Where the endpoint may be: the region state recorded (after a failover), its own, the fallbacks."""
     recorded = state.get("endpoints", {}).get(endpoint.name)
     first = [recorded["name"].split("/")[3]] if recorded else []
-    return list(dict.fromkeys([*first, spec.endpoint_region(endpoint), *spec.fallback_regions]))
+    return list(dict.fromkeys([*first, *candidate_regions(spec, endpoint)]))
 
 
 def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
@@ -135,12 +135,9 @@ def ensure_endpoint(run: StepContext, endpoint: EndpointSpec) -> str:
 
 
 def _emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> bool:
-    """An endpoint with nothing deployed whose deployment is over, not in flight: state recorded the models
-    it served (the deploy finished), or its expires-at passed (what `provision reap` undeploys)."""
-    if found.deployed_models:
-        return False
+    """An endpoint with nothing deployed whose deployment is over, not in flight (`drift.emptied_because`)."""
     recorded = run.state.get("endpoints", {}).get(endpoint.name) or {}
-    return bool(recorded.get("models")) or is_expired(found.labels, run.now)
+    return bool(emptied_because(found, bool(recorded.get("models")), run.now))
 
 
 def _remove_emptied(run: StepContext, endpoint: EndpointSpec, found: vertex.EndpointInfo) -> None:

@@ -164,7 +164,8 @@ class StateFile:
 def state_status(
     spec: EnvironmentSpec, location: str | os.PathLike[str] | None, connection: Connection | None
 ) -> dict[str, Any]:
-    """Read-only (plan): where the state is, whether it exists, and who holds the lock; takes no lock."""
+    """Read-only (plan): where the state is, whether it exists, who holds the lock (takes none), and which
+    spec endpoints it recorded serving a model (`served`: their deploy finished)."""
     backend = open_backend(state_location(location, spec), spec.project.id, connection)
     backend.check()
     data, generation = backend.read()
@@ -178,4 +179,12 @@ def state_status(
             "expires_at": record.expires_at if record else None,
             "stale": held.stale(),
         }
-    return {"location": backend.location, "exists": data is not None, "generation": generation, "lock": lock}
+    recorded = (data or {}).get("endpoints") or {}
+    served = sorted(name for name, record in recorded.items() if record and record.get("models"))
+    return {
+        "location": backend.location,
+        "exists": data is not None,
+        "generation": generation,
+        "lock": lock,
+        "served": served,
+    }

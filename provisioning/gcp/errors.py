@@ -16,7 +16,7 @@ import httpx
 from google.api_core import exceptions as core_exceptions
 
 from provisioning.errors import GoogleApiError
-from provisioning.redaction import mask
+from redaction import mask
 
 _HTTP_TO_STATUS = {
     400: "INVALID_ARGUMENT",

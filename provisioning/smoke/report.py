@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from provisioning.errors import EXIT_FINDINGS, EXIT_OK
-from provisioning.redaction import mask, mask_all
 from provisioning.smoke.histogram import histogram
 from provisioning.smoke.load import LoadReport
 from provisioning.smoke.results import CheckResult
+from redaction import mask, mask_all
 
 
 @dataclass

@@ -152,3 +152,128 @@ def test_patch_project_changes_only_the_masked_fields_per_aip_134(emulator_env: 
     project = ok(rest(emulator_env, "GET", url))
     assert (project["displayName"], project["labels"]) == ("renamed", {"team": "ml"})
     assert_invalid_argument(rest(emulator_env, "PATCH", url, body, updateMask="projectId"), "update_mask")
+
+
+POOLS = f"/v1/projects/{PROJECT}/locations/global/workloadIdentityPools"
+PROVIDER = f"{POOLS}/ci-pool/providers/github"
+
+
+def make_provider(emulator: Any) -> None:
+    """A pool and an OIDC provider with two audiences and two mapped attributes."""
+    wait_done(emulator, ok(rest(emulator, "POST", POOLS, {}, workloadIdentityPoolId="ci-pool")))
+    provider = {
+        "attributeMapping": {
+            "google.subject": "assertion.sub",
+            "attribute.repository": "assertion.repository",
+        },
+        "oidc": {"issuerUri": "https://issuer.example.com", "allowedAudiences": ["aud-1", "aud-2"]},
+    }
+    created = rest(
+        emulator, "POST", f"{POOLS}/ci-pool/providers", provider, workloadIdentityPoolProviderId="github"
+    )
+    wait_done(emulator, ok(created))
+
+
+def patch_provider(emulator: Any, body: dict[str, Any], mask: str) -> dict[str, Any]:
+    wait_done(emulator, ok(rest(emulator, "PATCH", PROVIDER, body, updateMask=mask)))
+    return ok(rest(emulator, "GET", PROVIDER))
+
+
+def test_patch_provider_changes_only_the_masked_sub_field_per_aip_161(emulator_env: Any) -> None:
+    """`oidc.allowedAudiences` changes that one field of `oidc` (issuerUri stays), a backticked map key
+    changes one entry of attributeMapping; an index into a repeated field or an unknown sub-field is 400."""
+    seed_project(emulator_env)
+    make_provider(emulator_env)
+
+    after = patch_provider(emulator_env, {"oidc": {"allowedAudiences": ["aud-3"]}}, "oidc.allowedAudiences")
+    assert after["oidc"] == {"issuerUri": "https://issuer.example.com", "allowedAudiences": ["aud-3"]}
+
+    after = patch_provider(
+        emulator_env, {"oidc": {"issuerUri": "https://other.example.com"}}, "oidc.issuer_uri"
+    )
+    assert after["oidc"] == {"issuerUri": "https://other.example.com", "allowedAudiences": ["aud-3"]}
+
+    mapping = {"attributeMapping": {"attribute.repository": "assertion.repository_owner"}}
+    after = patch_provider(emulator_env, mapping, "attributeMapping.`attribute.repository`")
+    assert after["attributeMapping"] == {
+        "google.subject": "assertion.sub",
+        "attribute.repository": "assertion.repository_owner",
+    }
+
+    for mask in ("oidc.allowedAudiences.0", "oidc.notAField", "state"):
+        assert_invalid_argument(rest(emulator_env, "PATCH", PROVIDER, {}, updateMask=mask), "update_mask")
+    assert ok(rest(emulator_env, "GET", PROVIDER))["oidc"]["issuerUri"] == "https://other.example.com"
+
+
+def test_masks_reach_into_maps_and_messages_on_every_patch_route_per_aip_161(emulator_env: Any) -> None:
+    """`labels.KEY` sets or clears one label on endpoints, models and projects; a budget's
+    `amount.specifiedAmount.units` changes the units and keeps the currency."""
+    seed_project(emulator_env)
+    endpoint = create_endpoint(emulator_env, display_name="e", labels={"a": "1", "b": "2"})
+    model = upload_vllm_model(emulator_env)
+    ok(rest(emulator_env, "PATCH", f"/v1/{model}", {"labels": {"a": "1", "b": "2"}}, updateMask="labels"))
+    for url in (f"/v1/{endpoint.name}", f"/v1/{model}"):
+        assert ok(rest(emulator_env, "PATCH", url, {"labels": {"b": "3"}}, updateMask="labels.b"))[
+            "labels"
+        ] == {
+            "a": "1",
+            "b": "3",
+        }
+        assert ok(rest(emulator_env, "PATCH", url, {}, updateMask="labels.a"))["labels"] == {"b": "3"}
+
+    project = f"/v3/projects/{PROJECT}"
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", project, {"labels": {"a": "1", "b": "2"}})), "v3")
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", project, {}, updateMask="labels.a")), "v3")
+    assert ok(rest(emulator_env, "GET", project))["labels"] == {"b": "2"}
+
+    budget = {"displayName": "cap", "amount": {"specifiedAmount": {"currencyCode": "USD", "units": "10"}}}
+    created = ok(rest(emulator_env, "POST", f"/v1/{OPEN_BILLING}/budgets", budget))
+    change = {"amount": {"specifiedAmount": {"units": "20"}}}
+    patched = ok(
+        rest(
+            emulator_env, "PATCH", f"/v1/{created['name']}", change, updateMask="amount.specifiedAmount.units"
+        )
+    )
+    assert patched["amount"] == {"specifiedAmount": {"currencyCode": "USD", "units": "20"}}
+
+
+def test_patch_project_clears_what_the_mask_names_and_the_body_leaves_empty_per_aip_134(
+    emulator_env: Any,
+) -> None:
+    """Resource Manager v3: displayName is optional, 4 to 30 of letters, digits, - ' " space !; a masked
+    field the body leaves empty is cleared and then omitted from replies (AIP-132), while without a mask
+    an empty field is not part of the implied mask ("Deleting all labels requires an update mask")."""
+    seed_project(emulator_env)
+    url = f"/v3/projects/{PROJECT}"
+    named = {"displayName": "Team 'ML' project!", "labels": {"team": "ml"}}
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, named)), "v3")
+
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, {"displayName": "", "labels": {}})), "v3")
+    assert {k: ok(rest(emulator_env, "GET", url)).get(k) for k in named} == named
+
+    wait_done(emulator_env, ok(rest(emulator_env, "PATCH", url, {}, updateMask="displayName,labels")), "v3")
+    project = ok(rest(emulator_env, "GET", url))
+    assert "displayName" not in project and "labels" not in project
+    found = ok(rest(emulator_env, "GET", "/v3/projects:search", query=f"name:{PROJECT}"))
+    assert [p["projectId"] for p in found["projects"]] == [PROJECT]
+
+    for bad in ("abc", "a" * 31, "slash/name"):
+        reply = rest(emulator_env, "PATCH", url, {"displayName": bad}, updateMask="displayName")
+        assert_invalid_argument(reply, "project.display_name")
+
+
+def test_a_second_delete_while_the_first_runs_returns_the_same_operation(emulator_env: Any) -> None:
+    """A DELETE repeated while the first one's operation still runs (a retry after a lost reply, or a
+    second operator) gets that same operation back, not a second one; once it is done, DELETE is 404."""
+    seed_project(emulator_env)
+    endpoint = create_endpoint(emulator_env, display_name="twice")
+    model = upload_vllm_model(emulator_env)
+    emulator_env.configure(lro_scale=0.2)  # a delete takes 2 s
+    for name in (model, endpoint.name):
+        first = ok(rest(emulator_env, "DELETE", f"/v1/{name}"))
+        second = ok(rest(emulator_env, "DELETE", f"/v1/{name}"))
+        assert not second["done"] and second["name"] == first["name"]
+        assert wait_done(emulator_env, second)["response"] == {
+            "@type": "type.googleapis.com/google.protobuf.Empty"
+        }
+        assert rest(emulator_env, "DELETE", f"/v1/{name}").status_code == 404

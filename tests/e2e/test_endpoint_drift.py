@@ -119,3 +119,31 @@ def test_new_machine_or_framework_plans_replace_and_apply_stops(
         assert "provision destroy" in failed["fix"]
         assert not [c for c in mutating(engine_env)[before:] if "endpoints" in c or "models" in c]
     assert endpoints(engine_env, PROJECT) == deployed_before  # the serving endpoint was left as it was
+
+
+def test_an_emptied_endpoint_is_planned_as_what_apply_then_does(engine_env: EmulatorProcess) -> None:
+    """The model of an applied endpoint was undeployed (by hand; reap does the same): the endpoint serves
+    nothing, and apply deletes it and its model, then deploys afresh. plan, run first on the same emulator
+    state, says exactly that, not "deploy into the existing endpoint"."""
+    spec = str(EXAMPLES / "dev.yaml")
+    assert provision("apply", "--spec", spec, "--json").exit_code == 0
+    (endpoint,) = endpoints(engine_env, PROJECT)
+    (deployed,) = endpoint["deployedModels"]
+    undeploy = {"deployedModelId": deployed["id"]}
+    operation = google(engine_env, "POST", f"/v1/{endpoint['name']}:undeployModel", undeploy)
+    while not google(engine_env, "GET", f"/v1/{operation['name']}")["done"]:
+        time.sleep(0.05)
+
+    step = _plan_step(spec)
+    before = len(mutating(engine_env))
+    result = provision("apply", "--spec", spec, "--json")
+    calls = mutating(engine_env)[before:]
+
+    assert result.exit_code == 0, result.output
+    assert f"DELETE /v1/{endpoint['name']}" in calls and f"DELETE /v1/{deployed['model']}" in calls
+    assert [c for c in calls if c.endswith(":deploy")] and not [c for c in calls if ":deployModel" in c]
+    assert step["action"] == "recreate", step
+    assert f"delete {endpoint['name']} and its model" in step["detail"]
+    assert "then create a dedicated endpoint and deploy" in step["detail"]
+    assert len(endpoints(engine_env, PROJECT)[0]["deployedModels"]) == 1
+    assert _plan_step(spec)["action"] == "no-op"

@@ -24,6 +24,7 @@ from emulator.testing import EmulatorProcess
 from infra.graph import run_program
 from provisioning.desired import model_access
 from provisioning.spec import load_spec
+from redaction import REDACTED, fingerprint
 from tests.e2e.engine_support import EXAMPLES, provision
 
 SPECS = [
@@ -89,10 +90,11 @@ def apply_concerns(log: list[dict[str, Any]], gated: set[str]) -> dict[str, Any]
         re.sub(r"^/v1beta1/projects/[^/]+/|:enableModel$", "", p)
         for p, _ in _sent(log, "POST", r".*:enableModel")
     ]
-    deploys = [
-        _deploy_from_apply(path, body)
-        for path, body in _sent(log, "POST", r"/v1beta1/projects/[^/]+/locations/[^/]+:deploy")
-    ]
+    deploy_route = r"/v1beta1/projects/[^/]+/locations/[^/]+:deploy"
+    deploys = [_deploy_from_apply(path, body) for path, body in _sent(log, "POST", deploy_route)]
+    carried = [e.get("redacted") for e in log if re.fullmatch(deploy_route, e["path"])]
+    tokened = [d for d in deploys if "huggingFaceAccessToken" in d["modelConfig"]]
+    assert [c for c in carried if c] == [[fingerprint(HF_TOKEN)]] * len(tokened)  # the spec's token, masked
     accepted = [
         d["publisherModelName"]
         for d in deploys
@@ -143,7 +145,7 @@ def _deploy_from_apply(path: str, body: Body) -> Body:
         del deploy[section][key]
     deploy["modelConfig"].setdefault("acceptEula", False)
     if "huggingFaceAccessToken" in deploy["modelConfig"]:
-        assert deploy["modelConfig"]["huggingFaceAccessToken"] == HF_TOKEN
+        assert deploy["modelConfig"]["huggingFaceAccessToken"] == REDACTED  # the request log masks it
         deploy["modelConfig"]["huggingFaceAccessToken"] = PRESENT
     container = deploy["modelConfig"].get("containerSpec")
     if container is not None:

@@ -215,3 +215,39 @@ def test_a_run_killed_while_its_deploy_was_failing_resumes_cleans_up_and_fails_o
     assert _models(engine_env, "us-central1") == []
     deploys = [r for r in engine_env.requests(mutating_only=True) if r["path"].endswith(":deploy")]
     assert [r["path"].split("/")[5] for r in deploys][-1].startswith("us-east4")
+
+
+def test_doctor_and_plan_after_a_failover_count_the_gpus_where_the_endpoint_is(
+    engine_env: EmulatorProcess, tmp_path: Path
+) -> None:
+    """After a stockout moved the endpoint to us-east4 (L4 limit 1, all of it held by that endpoint), doctor
+    judges the L4 quota in us-east4 with those GPUs counted once as the environment's own, not in
+    us-central1; with us-central1's limit then cut to 0 nothing is blocked (apply changes nothing), and plan
+    finds the endpoint where it is."""
+    _world(engine_env, quota={"us-central1": 16, "us-east4": 1}, stocked_out=("us-central1",))
+    spec = _spec(tmp_path)
+    assert _apply(spec).exit_code == 0
+    assert len(_served(engine_env)["us-east4"]) == 1
+
+    def quota_findings() -> tuple[int, dict[str, dict[str, Any]]]:
+        doctor = provision("doctor", "--spec", str(spec), "--json")
+        found = {f["id"]: f for f in json.loads(doctor.stdout)["findings"] if f["id"].startswith("quota:")}
+        return doctor.exit_code, found
+
+    code, found = quota_findings()
+    assert code == 0 and list(found) == ["quota:us-east4:NVIDIA_L4"], found
+    assert found["quota:us-east4:NVIDIA_L4"]["status"] == "ok"
+    assert (
+        "limit 1 − usage 1 (1 held by this environment's own endpoints"
+        in found["quota:us-east4:NVIDIA_L4"]["evidence"]
+    )
+
+    _world(engine_env, quota={"us-central1": 0, "us-east4": 1})
+    code, found = quota_findings()
+    assert code == 0 and [f["status"] for f in found.values()] == ["ok"], found
+    plan = provision("plan", "--spec", str(spec), "--json")
+    assert plan.exit_code == 0, plan.output
+    step = {s["id"]: s for s in json.loads(plan.stdout)["steps"]}["endpoint:llama-8b-vllm"]
+    assert step["action"] == "no-op" and "/locations/us-east4/" in step["detail"], step
+    clear_requests(engine_env)
+    assert _apply(spec).exit_code == 0 and mutating(engine_env) == []

@@ -4,8 +4,9 @@ reap, destroy, and apply attempts whose spec names a refused variable.
 
 Each planted token is searched in every request (path, query, body) and reply the emulator logged, in
 every stdout/stderr, and in every file the runs wrote (state, outputs, reports) and the emulator's own log:
-0 occurrences, except the HF token in the Model Garden deploy request, where it belongs. (The access token
-travels only in the Authorization header, which the request log does not record.) A refused spec exits 2
+0 occurrences. The HF token reaches the Model Garden deploy request, where it belongs, and only it: the
+request log masks it and lists its fingerprint on that entry alone. (The access token travels only in the
+Authorization header, which the request log does not record.) A refused spec exits 2
 with no request at all.
 """
 
@@ -20,6 +21,7 @@ import pytest
 import yaml
 
 from emulator.testing import EmulatorProcess
+from redaction import fingerprint
 from tests.reliability.support import HF_TOKEN_ENV, PROJECT, dev_spec, run_cli, write_dev_spec
 
 pytestmark = pytest.mark.e2e
@@ -111,11 +113,13 @@ def test_planted_secrets_appear_nowhere_but_their_destination(
     deploys = 0
     for entry in log:
         request: Any = {k: entry[k] for k in ("method", "path", "query", "request_body")}
-        hits = _occurrences(json.dumps(request))
-        if entry["path"].endswith(":deploy") and hits == {HF_TOKEN_ENV: 1}:
-            deploys += 1  # the token's own destination: modelConfig.huggingFaceAccessToken
-        elif hits:
+        if hits := _occurrences(json.dumps(request)):
             found[f"request {entry['method']} {entry['path']}"] = hits
+        if fingerprint(HF_TOKEN) in entry.get("redacted", []):
+            if entry["path"].endswith(":deploy"):
+                deploys += 1  # the token's own destination: modelConfig.huggingFaceAccessToken
+            else:
+                found[f"HF token sent to {entry['method']} {entry['path']}"] = {HF_TOKEN_ENV: 1}
         if hits := _occurrences(
             json.dumps(entry.get("response_body")) + json.dumps(entry.get("response_stream"))
         ):

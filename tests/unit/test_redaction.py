@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from provisioning.gcp.errors import redact, register_secret
-from provisioning.redaction import REDACTED, mask, mask_all
+from redaction import REDACTED, fingerprint, mask, mask_all, secrets_in
 
 LONG = "ya29.a0AfB_byC-long-access-token-value"
 
@@ -35,3 +35,16 @@ def test_mask_all_walks_nested_values_and_leaves_other_types() -> None:
 def test_registered_secrets_are_masked_in_error_messages() -> None:
     register_secret("hf_registered_secret_value")
     assert redact("401 for token hf_registered_secret_value") == f"401 for token {REDACTED}"
+
+
+def test_secrets_in_finds_hugging_face_tokens_by_shape_and_secret_fields_by_name() -> None:
+    body = {
+        "modelConfig": {"huggingFaceAccessToken": "short"},
+        "env": [{"name": "HF_TOKEN", "value": "hf_abcdefgh1234"}],
+        "note": "token=hf_ZYXWVUTS9876; not a token: chf_abcdefgh1234 or hf_short",
+    }
+    assert secrets_in(body) == {"short", "hf_abcdefgh1234", "hf_ZYXWVUTS9876"}
+    masked = mask_all(body, secrets_in(body))
+    assert secrets_in(masked) == {REDACTED} and masked["note"].startswith(f"token={REDACTED};")
+    assert fingerprint("hf_abcdefgh1234") != fingerprint("hf_abcdefgh1235")
+    assert "hf_" not in fingerprint("hf_abcdefgh1234")

@@ -21,6 +21,7 @@ from emulator.state import EmulatorState
 BUDGETS = "budgets"  # "<account name>/budgets/<id>" → Budget
 PROJECT_FILTER = re.compile(r"^projects/\d+$")
 UPDATABLE = ("displayName", "budgetFilter", "amount", "thresholdRules", "notificationsRule", "ownershipScope")
+SCHEMA = "billingbudgets.v1#GoogleCloudBillingBudgetsV1Budget"
 
 
 def _check(state: EmulatorState, account: str, budget: dict[str, Any]) -> None:
@@ -81,21 +82,12 @@ def list_budgets(state: EmulatorState, account: str) -> list[dict[str, Any]]:
 
 def patch(state: EmulatorState, name: str, body: dict[str, Any], mask: str) -> dict[str, Any]:
     """Replace the fields in `updateMask` (top-level or dotted); without a mask, the fields the body sets."""
-    paths = update_mask.paths(mask) or [k for k in UPDATABLE if k in body]
+    masked = update_mask.mask_paths(mask, SCHEMA, UPDATABLE, body)
     with state.store.transaction():
         budget = get(state, name)
         if body.get("etag") and body["etag"] != budget["etag"]:
             raise errors.ApiError("ABORTED", "The budget was modified concurrently; read it and retry.")
-        for path in paths:
-            top, _, sub = path.partition(".")
-            if top not in UPDATABLE:
-                raise errors.invalid_argument(f"Field '{path}' cannot be updated.", "update_mask")
-            if sub:
-                budget.setdefault(top, {})[sub] = (body.get(top) or {}).get(sub)
-            elif top in body:
-                budget[top] = body[top]
-            else:
-                budget.pop(top, None)
+        update_mask.apply_masked(budget, body, masked)
         _check(state, name.split("/budgets/")[0], budget)
         budget = _with_defaults(budget)
         state.store.put(BUDGETS, name, budget)

@@ -107,6 +107,7 @@ def _check_provider(body: dict[str, Any]) -> None:
 
 
 PROVIDER_FIELDS = ("displayName", "description", "disabled", "attributeMapping", "attributeCondition", "oidc")
+PROVIDER_SCHEMA = "iam.v1#WorkloadIdentityPoolProvider"
 
 
 def create_provider(request: ApiRequest) -> Any:
@@ -135,20 +136,13 @@ def get_provider(request: ApiRequest) -> dict[str, Any]:
 
 
 def patch_provider(request: ApiRequest) -> Any:
-    """Replaces the fields in `updateMask` (required); an operation, finished like a create."""
+    """Replaces the fields in `updateMask` (required; `oidc.issuerUri` changes that one field of `oidc`); an
+    operation, finished like a create."""
     name = _provider_name(request)
-    paths = [path.split(".")[0] for path in update_mask.paths(request.param("updateMask") or "")]
-    if not paths:
-        raise errors.invalid_argument("update_mask is required.", "update_mask")
+    masked = update_mask.mask_paths(request.param("updateMask") or "", PROVIDER_SCHEMA, PROVIDER_FIELDS)
     with request.state.store.transaction():
         provider = _require(PROVIDERS, request.state, name, "WorkloadIdentityPoolProvider")
-        for path in paths:
-            if path not in PROVIDER_FIELDS:
-                raise errors.invalid_argument(f"Field '{path}' cannot be updated.", "update_mask")
-            if path in request.body:
-                provider[path] = request.body[path]
-            else:
-                provider.pop(path, None)
+        update_mask.apply_masked(provider, request.body, masked)
         _check_provider(provider)
         request.state.store.put(PROVIDERS, name, provider)
     return request.state.operations.start(

@@ -20,13 +20,17 @@ from emulator.errors import ApiError
 from emulator.operations import crm_operation_name, finisher, timestamp
 from emulator.seed import seed_section
 from emulator.state import EmulatorState, register_setting
-from emulator.update_mask import mask_keys
+from emulator.update_mask import apply_masked, mask_paths
 
 PROJECTS = "projects"
 NUMBERS = "project_numbers"  # number → project id
 POLICIES = "iam_policies"  # project number → Policy
 FIRST_PROJECT_NUMBER = 100_000_000_001
 PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+# Project.displayName in the cloudresourcemanager.v3 discovery document: "When present it must be between 4
+# to 30 characters. Allowed characters are: lowercase and uppercase letters, numbers, hyphen, single-quote,
+# double-quote, space, and exclamation point."
+DISPLAY_NAME = re.compile(r"^[A-Za-z0-9\-'\" !]{4,30}$")
 PARENT = re.compile(r"^(organizations|folders)/\d{1,19}$")
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
@@ -34,7 +38,8 @@ DEFAULT_OWNER = "user:emulator-admin@example.com"
 
 
 def wire(project: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in project.items() if not key.startswith("_")}
+    """The project as Google sends it: no bookkeeping keys, and empty fields (no labels) left out."""
+    return {key: value for key, value in project.items() if not key.startswith("_") and value not in ("", {})}
 
 
 def etag_of(document: dict[str, Any]) -> str:
@@ -104,6 +109,15 @@ def _check_labels(labels: Any) -> dict[str, str]:
     return dict(labels)
 
 
+def _check_display_name(name: Any) -> None:
+    if not isinstance(name, str) or not DISPLAY_NAME.match(name):
+        raise errors.invalid_argument(
+            f"Display name '{str(name)[:40]}' is invalid: 4 to 30 characters, letters, digits, hyphen, "
+            "single-quote, double-quote, space or exclamation point.",
+            "project.display_name",
+        )
+
+
 def create_project(state: EmulatorState, body: dict[str, Any], *, seeded: bool = False) -> dict[str, Any]:
     """Validate and record a project; returns the CreateProject operation (finished at once when seeded)."""
     project_id = body.get("projectId", "")
@@ -120,8 +134,7 @@ def create_project(state: EmulatorState, body: dict[str, Any], *, seeded: bool =
         if parent.startswith("organizations/") and state.store.get("organizations", parent) is None:
             raise errors.permission_denied(f"The caller does not have permission on parent {parent}")
     display_name = body.get("displayName") or project_id
-    if len(display_name) > 30:
-        raise errors.invalid_argument("displayName must be at most 30 characters.", "project.display_name")
+    _check_display_name(display_name)
     labels = _check_labels(body.get("labels", {}))
     store = state.store
     with store.transaction():
@@ -214,15 +227,15 @@ def _project_snapshot(state: EmulatorState, args: dict[str, Any]) -> dict[str, A
 def update_project(
     state: EmulatorState, id_or_number: str, body: dict[str, Any], mask: str
 ) -> dict[str, Any]:
-    """PATCH with an updateMask over displayName and labels (the mutable fields); returns the operation."""
-    fields = mask_keys(mask, {"display_name": "displayName", "labels": "labels"}, body)
+    """PATCH with an updateMask over displayName and labels (the mutable fields); a masked field the body
+    leaves empty is cleared (displayName is optional). Returns the operation."""
+    masked = mask_paths(mask, "cloudresourcemanager.v3#Project", ("displayName", "labels"), body)
     with state.store.transaction():
         project = require_project(state, id_or_number)
-        for field in fields:
-            if field == "displayName":
-                project["displayName"] = body.get("displayName", "")
-            else:
-                project["labels"] = _check_labels(body.get("labels", {}))
+        apply_masked(project, body, masked)
+        if "displayName" in project:
+            _check_display_name(project["displayName"])
+        _check_labels(project.get("labels", {}))
         now = timestamp(state.now())
         return _save_changed(state, project, now, "project.update", "UpdateProjectMetadata", base_seconds=1.0)
 
@@ -252,9 +265,9 @@ def _matches(project: dict[str, Any], field: str, value: str) -> bool:
     if field in ("id", "projectId", "project_id"):
         return project["projectId"] == value
     if field == "name":
-        return project["projectId"] == value or project["displayName"] == value
+        return value in (project["projectId"], project.get("displayName"))
     if field in ("displayName", "display_name"):
-        return project["displayName"] == value
+        return project.get("displayName") == value
     if field == "parent":
         return project.get("parent") == value
     if field in ("parent.id", "parent.type"):

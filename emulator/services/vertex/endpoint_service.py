@@ -5,6 +5,7 @@ patch is synchronous."""
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from emulator import paging
@@ -13,19 +14,22 @@ from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.vertex import deployments, records
 from emulator.services.vertex.filters import matches, parse_filter
-from emulator.services.vertex.place import LOCATION, Place, add_route, place_of, start_operation
-from emulator.update_mask import apply_masked, mask_keys
+from emulator.services.vertex.place import (
+    LOCATION,
+    Place,
+    add_route,
+    operation_under_way,
+    place_of,
+    start_operation,
+)
+from emulator.update_mask import apply_masked, mask_paths
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
-# endpoints.patch: the fields an update mask may name (snake_case or camelCase) → the JSON key.
-UPDATABLE = {
-    "display_name": "displayName",
-    "description": "description",
-    "labels": "labels",
-    "traffic_split": "trafficSplit",
-}
+# endpoints.patch: the top-level fields an update mask may name (or reach into: `labels.team`).
+UPDATABLE = ("displayName", "description", "labels", "trafficSplit")
+SCHEMA = "aiplatform.v1#GoogleCloudAiplatformV1Endpoint"
 
 
 # Each long-running method: (latency kind, finisher, response message, metadata message).
@@ -122,35 +126,43 @@ def update_endpoint(request: ApiRequest) -> dict[str, Any]:
     Endpoint. The mask is required; a field outside it is left alone; an empty displayName is refused."""
     place, body, state = place_of(request), request.body, request.state
     endpoint_id = request.params["endpoint"]
-    keys = mask_keys(request.param("updateMask") or "", UPDATABLE)
+    masked = mask_paths(request.param("updateMask") or "", SCHEMA, UPDATABLE)
+    touched = {path[0] for path in masked}
     with state.store.transaction():
         record = records.endpoint_record(state, place, endpoint_id)
-        endpoint = record["endpoint"]
-        for key in keys:
-            value = body.get(key)
-            if key == "displayName" and not value:
-                raise invalid_argument("Endpoint display_name must be set.", "endpoint.display_name")
-            if key == "trafficSplit" and value:
-                unknown = sorted(set(value) - set(record["deployments"]))
-                if unknown or sum(int(v) for v in value.values()) != 100:
-                    raise invalid_argument(
-                        "traffic_split must name deployed models of this endpoint and sum to 100.",
-                        "endpoint.traffic_split",
-                    )
-        apply_masked(endpoint, body, keys)
+        endpoint = copy.deepcopy(record["endpoint"])
+        apply_masked(endpoint, body, masked)
+        if "displayName" in touched and not endpoint.get("displayName"):
+            raise invalid_argument("Endpoint display_name must be set.", "endpoint.display_name")
+        split = endpoint.get("trafficSplit") or {}
+        if "trafficSplit" in touched and split:
+            unknown = sorted(set(split) - set(record["deployments"]))
+            if unknown or sum(int(v) for v in split.values()) != 100:
+                raise invalid_argument(
+                    "traffic_split must name deployed models of this endpoint and sum to 100.",
+                    "endpoint.traffic_split",
+                )
+        record["endpoint"] = endpoint
         records.save_endpoint(state, place, endpoint_id, record)
     return records.endpoint_json(record)
 
 
 def delete_endpoint(request: ApiRequest) -> dict[str, Any]:
-    place, endpoint_id = place_of(request), request.params["endpoint"]
-    record = records.endpoint_record(request.state, place, endpoint_id)
-    if record["deployments"]:
-        raise failed_precondition(
-            f"Endpoint {place.parent}/endpoints/{endpoint_id} has deployed models "
-            f"({', '.join(record['deployments'])}); undeploy them before deleting the endpoint."
-        )
-    return _start(request.state, place, endpoint_id, "delete")
+    """Long-running; refused while models are deployed; repeated while it runs, the same operation."""
+    place, endpoint_id, state = place_of(request), request.params["endpoint"], request.state
+    with state.store.transaction():
+        record = records.endpoint_record(state, place, endpoint_id)
+        under_way = operation_under_way(state, record.get("deleting"))
+        if under_way is not None:
+            return under_way
+        if record["deployments"]:
+            raise failed_precondition(
+                f"Endpoint {place.parent}/endpoints/{endpoint_id} has deployed models "
+                f"({', '.join(record['deployments'])}); undeploy them before deleting the endpoint."
+            )
+        operation = _start(state, place, endpoint_id, "delete")
+        state.store.put(records.ENDPOINTS, place.key(endpoint_id), {**record, "deleting": operation["name"]})
+    return operation
 
 
 @finisher("vertex.delete_endpoint")

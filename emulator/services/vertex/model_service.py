@@ -4,6 +4,7 @@ named in `updateMask` (displayName, description, labels)."""
 
 from __future__ import annotations
 
+import copy
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +14,21 @@ from emulator.operations import finisher
 from emulator.routing import ApiRequest, RouteTable
 from emulator.services.resourcemanager.models import LABEL_KEY, LABEL_VALUE
 from emulator.services.vertex import records
-from emulator.services.vertex.place import LOCATION, add_route, now, place_of, start_operation
-from emulator.update_mask import apply_masked, mask_keys
+from emulator.services.vertex.place import (
+    LOCATION,
+    add_route,
+    now,
+    operation_under_way,
+    place_of,
+    start_operation,
+)
+from emulator.update_mask import apply_masked, mask_paths
 
 if TYPE_CHECKING:
     from emulator.state import EmulatorState
 
-UPDATABLE = {"display_name": "displayName", "description": "description", "labels": "labels"}
+UPDATABLE = ("displayName", "description", "labels")
+SCHEMA = "aiplatform.v1#GoogleCloudAiplatformV1Model"
 
 
 def _model_id(request: ApiRequest) -> str:
@@ -83,18 +92,18 @@ def _check_labels(labels: Any) -> None:
 def patch_model(request: ApiRequest) -> dict[str, Any]:
     """models.patch (AIP-134): the mask is required; fields outside it are left alone."""
     place, body, state = place_of(request), request.body, request.state
-    keys = mask_keys(request.param("updateMask") or "", UPDATABLE)
+    masked = mask_paths(request.param("updateMask") or "", SCHEMA, UPDATABLE)
+    touched = {path[0] for path in masked}
     model_id = _model_id(request)
     with state.store.transaction():
         record = records.model_record(state, place, model_id)
-        model = record["model"]
-        for key in keys:
-            value = body.get(key)
-            if key == "displayName" and not value:
-                raise invalid_argument("Model display_name must be set.", "model.display_name")
-            if key == "labels":
-                _check_labels(value or {})
-        apply_masked(model, body, keys)
+        model = copy.deepcopy(record["model"])
+        apply_masked(model, body, masked)
+        if "displayName" in touched and not model.get("displayName"):
+            raise invalid_argument("Model display_name must be set.", "model.display_name")
+        if "labels" in touched:
+            _check_labels(model.get("labels") or {})
+        record["model"] = model
         model["updateTime"] = now(state)
         model["etag"] = secrets.token_hex(8)
         state.store.put(records.MODELS, place.key(model_id), record)
@@ -102,24 +111,32 @@ def patch_model(request: ApiRequest) -> dict[str, Any]:
 
 
 def delete_model(request: ApiRequest) -> dict[str, Any]:
-    """Long-running; a model still deployed is refused (400 FAILED_PRECONDITION), a deleted one is 404."""
-    place, model_id = place_of(request), _model_id(request)
-    model = records.model_record(request.state, place, model_id)["model"]
-    if model.get("deployedModels"):
-        endpoints = ", ".join(ref["endpoint"] for ref in model["deployedModels"])
-        raise failed_precondition(
-            f"Model {model['name']} is deployed to {endpoints}; undeploy it before deleting the model."
+    """Long-running; a model still deployed is refused (400 FAILED_PRECONDITION), a deleted one is 404, and
+    a delete repeated while the first one runs gets that operation back."""
+    place, model_id, state = place_of(request), _model_id(request), request.state
+    with state.store.transaction():
+        record = records.model_record(state, place, model_id)
+        model = record["model"]
+        under_way = operation_under_way(state, record.get("deleting"))
+        if under_way is not None:
+            return under_way
+        if model.get("deployedModels"):
+            endpoints = ", ".join(ref["endpoint"] for ref in model["deployedModels"])
+            raise failed_precondition(
+                f"Model {model['name']} is deployed to {endpoints}; undeploy it before deleting the model."
+            )
+        operation = start_operation(
+            state,
+            place,
+            model["name"],
+            kind="model.delete",
+            finish="vertex.delete_model",
+            args={"key": place.key(model_id)},
+            response="google.protobuf.Empty",
+            metadata="DeleteOperationMetadata",
         )
-    return start_operation(
-        request.state,
-        place,
-        model["name"],
-        kind="model.delete",
-        finish="vertex.delete_model",
-        args={"key": place.key(model_id)},
-        response="google.protobuf.Empty",
-        metadata="DeleteOperationMetadata",
-    )
+        state.store.put(records.MODELS, place.key(model_id), {**record, "deleting": operation["name"]})
+    return operation
 
 
 @finisher("vertex.delete_model")

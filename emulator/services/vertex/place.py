@@ -101,3 +101,10 @@ def add_route(
         prefix = "GoogleCloudAiplatform" + version.capitalize()
         body_schema = f"aiplatform.{version}#{prefix}{schema}" if schema else None
         routes.add(method, f"/{version}{path}", handler, body_schema=body_schema)
+
+
+def operation_under_way(state: EmulatorState, name: str | None) -> dict[str, Any] | None:
+    """The operation `name` while it still runs (None when there is none or it is done): a delete repeated
+    meanwhile gets it back instead of starting a second one."""
+    operation = state.operations.get(name) if name else None
+    return operation if operation is not None and not operation["done"] else None
