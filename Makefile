@@ -15,7 +15,7 @@ PIP     := $(BIN)/python -m pip install --quiet --require-hashes
 # it), for tests/realserver/: a separate venv from its own hashed lock (size and install time: README).
 REALSRV := .realsrv
 
-.PHONY: env demo test lint unit bench realserver test-realserver lock clean
+.PHONY: env demo test lint unit bench realserver test-realserver lock discovery clean
 
 $(VENV)/.installed-pip: requirements-pip.lock
 	$(PYTHON) -m venv $(VENV)
@@ -75,3 +75,8 @@ lock:
 
 clean:
 	rm -rf $(VENV) $(REALSRV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Regenerate emulator/data/discovery/ (the emulator's stripped discovery documents) from the installed
+# google-api-python-client (a dev dependency); tests/unit/test_discovery_vendored.py fails when they are stale.
+discovery: $(DEV)
+	$(BIN)/python -m emulator.discovery_vendor

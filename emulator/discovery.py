@@ -1,13 +1,15 @@
-"""The discovery documents shipped in google-api-python-client, the emulator's schema of record: their
-`schemas` (to check JSON against) and their methods (to tell a method the emulator lacks from a path no API
-has).
+"""The discovery documents of the emulated APIs, the emulator's schema of record: their `schemas` (to check
+JSON against) and their methods (to tell a method the emulator lacks from a path no API has).
+
+The documents are vendored in `emulator/data/discovery/`: Google's, as google-api-python-client ships them,
+stripped to the parts read here (`make discovery` regenerates them; `emulator/discovery_vendor.py`), so the
+emulator runs without that client installed.
 
 `validate(value, "cloudresourcemanager.v3#Project")` returns a list of `Violation`s: unknown keys, wrong
 types, int64 not sent as a string, enum values not in the list, arrays, `additionalProperties` maps,
 `$ref`s. The app uses it (lenient=True) to reject bad request bodies the way Google does; the reply contract
 (`emulator/contract.py`) uses it (strict) on every reply the emulator sends. Documents are parsed once per
-API and only their `schemas` are kept (descriptions dropped), so the cost is paid on the first use of an
-API, not per request.
+API, so the cost is paid on the first use of an API, not per request.
 
 `api_method(http_method, path)` names the discovery method (e.g. `aiplatform.projects.locations.endpoints.
 explain`) of one of the emulated APIs whose `flatPath` the request matches; the app answers such a request
@@ -26,10 +28,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import googleapiclient
-
-DISCOVERY_DIR = Path(googleapiclient.__file__).parent / "discovery_cache" / "documents"
 LOCAL_DIR = Path(__file__).parent / "data"
+VENDORED_DIR = LOCAL_DIR / "discovery"
 # The emulated APIs whose shipped documents list their methods (Cloud Quotas has none shipped).
 METHOD_APIS = (
     "cloudresourcemanager.v3",
@@ -62,21 +62,9 @@ class Violation:
     unknown_field: bool = False
 
 
-def _strip(node: Any) -> Any:
-    if isinstance(node, dict):
-        # Drop prose ("description": "text"), keep properties that happen to be named description.
-        return {
-            key: _strip(value)
-            for key, value in node.items()
-            if not (key == "description" and isinstance(value, str))
-        }
-    if isinstance(node, list):
-        return [_strip(item) for item in node]
-    return node
-
-
+@cache
 def _document(api: str) -> dict[str, Any] | None:
-    for folder in (DISCOVERY_DIR, LOCAL_DIR):
+    for folder in (VENDORED_DIR, LOCAL_DIR):
         path = folder / f"{api}.json"
         if path.exists():
             document: dict[str, Any] = json.loads(path.read_text())
@@ -84,13 +72,13 @@ def _document(api: str) -> dict[str, Any] | None:
     return None
 
 
-@cache
 def schemas(api: str) -> dict[str, Any]:
     """The `schemas` of an API's discovery document, e.g. api="aiplatform.v1"."""
     document = _document(api)
     if document is None:
         raise KeyError(f"no discovery document for {api}")
-    return _strip(document["schemas"])
+    table: dict[str, Any] = document["schemas"]
+    return table
 
 
 def _methods(resources: dict[str, Any]) -> list[dict[str, Any]]:
