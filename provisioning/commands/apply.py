@@ -56,7 +56,9 @@ def apply(
 
             check_outputs_path(outputs, spec)
         if env is not None and not json_output:  # the first line, before the engine and the clients load
-            err_console.print(f"applying {spec}: project {env.project.id} in {env.region}", highlight=False)
+            err_console.print(
+                f"applying {spec}: project {env.project.id} in {env.region}", highlight=False, soft_wrap=True
+            )
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
         from provisioning.engine.events import JsonReporter, QuietReporter, RichReporter

@@ -39,7 +39,9 @@ def test_apply_timer_advances_during_a_long_deploy_and_rows_fit_120_columns(
     engine_env.configure(lro_scale=SLOW_DEPLOY)
     terminal = _terminal(tmp_path, "apply", "--spec", str(_long_spec(tmp_path)))
     try:
-        waiting = terminal.wait_for(lambda s: any("waiting on" in line for line in s))
+        waiting = terminal.wait_for(
+            lambda s: any(line[2:].startswith("endpoint:") and "waiting on" in line for line in s)
+        )
         first = row(waiting, "endpoint:")
         later = terminal.wait_for(lambda s: elapsed_s(row(s, "endpoint:")) >= elapsed_s(first) + 2)
         assert "waiting on" in row(later, "endpoint:")  # still the same wait, and its timer moved
