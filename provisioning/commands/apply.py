@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from provisioning.commands.console import err_console, guarded, out_console, print_json_line
+from provisioning.commands.engine_run import run_engine
 from provisioning.commands.options import (
     AccessTokenFileOption,
     ApiEndpointOption,
@@ -61,7 +62,7 @@ def apply(
             )
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
-        from provisioning.engine.events import JsonReporter, QuietReporter, RichReporter
+        from provisioning.engine.events import QuietReporter
         from provisioning.engine.fleet import apply_fleet, check_parallel, parse_shard
         from provisioning.progress import board_for
         from provisioning.state_url import check_state_location, is_gcs
@@ -106,16 +107,7 @@ def apply(
         run_apply = functools.partial(
             apply_spec, env, connection, state_path=state, outputs_path=outputs, deadline_s=deadline_s
         )
-        if json_output:
-            json_reporter = JsonReporter()
-            result = run_apply(json_reporter, lock=lock_settings(json_reporter, True, lock_timeout, lock_ttl))
-        else:
-            with RichReporter(err_console) as reporter:
-                result = run_apply(reporter, lock=lock_settings(reporter, False, lock_timeout, lock_ttl))
-        if not result.ok:
-            if not json_output:
-                render.print_failures(err_console, result.dag)
-            raise typer.Exit(EXIT_FINDINGS)
+        result = run_engine(run_apply, json_output, lock_timeout, lock_ttl)
         if json_output:
             print_json_line(
                 {"event": "applied", "project": env.project.id, "outputs": str(result.outputs_path)}

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from provisioning.commands.console import err_console, guarded
+from provisioning.commands.console import guarded
+from provisioning.commands.engine_run import run_engine
 from provisioning.commands.options import (
     AccessTokenFileOption,
     ApiEndpointOption,
@@ -17,9 +18,7 @@ from provisioning.commands.options import (
     SpecOption,
     StateOption,
     YesOption,
-    lock_settings,
 )
-from provisioning.errors import EXIT_FINDINGS
 from provisioning.gcp.connection import Connection
 
 
@@ -45,9 +44,7 @@ def destroy(
 
         env = load_spec(spec)  # bad input fails before the Google clients load
         from provisioning.confirm import confirm_destructive
-        from provisioning.engine import render
         from provisioning.engine.destroy import describe_destroy, destroy_spec
-        from provisioning.engine.events import JsonReporter, RichReporter
 
         connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
         from provisioning.state_url import check_state_location
@@ -62,17 +59,6 @@ def destroy(
         run_destroy = functools.partial(
             destroy_spec, env, connection, delete_project=delete_project, state_path=state
         )
-        if json_output:
-            json_reporter = JsonReporter()
-            result = run_destroy(
-                json_reporter, lock=lock_settings(json_reporter, True, lock_timeout, lock_ttl)
-            )
-        else:
-            with RichReporter(err_console) as reporter:
-                result = run_destroy(reporter, lock=lock_settings(reporter, False, lock_timeout, lock_ttl))
-        if not result.ok:
-            if not json_output:
-                render.print_failures(err_console, result.dag)
-            raise typer.Exit(EXIT_FINDINGS)
+        run_engine(run_destroy, json_output, lock_timeout, lock_ttl)
 
     guarded(run)
