@@ -57,8 +57,12 @@ def apply(
 
             check_outputs_path(outputs, spec)
         if env is not None and not json_output:  # the first line, before the engine and the clients load
-            err_console.print(
-                f"applying {spec}: project {env.project.id} in {env.region}", highlight=False, soft_wrap=True
+            err_console.print(  # one line: cut to the width on a terminal, whole in a log
+                f"applying {spec}: project {env.project.id} in {env.region}",
+                highlight=False,
+                no_wrap=True,
+                overflow="ellipsis",
+                soft_wrap=not err_console.is_terminal,
             )
         from provisioning.engine import render
         from provisioning.engine.apply import apply_spec, check_deadline
