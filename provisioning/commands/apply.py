@@ -20,10 +20,10 @@ from provisioning.commands.options import (
     ShardOption,
     SpecOption,
     StateOption,
+    connection_for,
     lock_settings,
 )
 from provisioning.errors import EXIT_FINDINGS, BadInputError
-from provisioning.gcp.connection import Connection
 
 
 def apply(
@@ -85,7 +85,7 @@ def apply(
                     "a local --state file holds one environment",
                     fix="leave it out, or use gs://BUCKET/PREFIX",
                 )
-            connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+            connection = connection_for(api_endpoint, access_token_file)
             board = None if json_output else board_for(err_console)  # one live row per environment
             with board or contextlib.nullcontext():
                 rows = apply_fleet(
@@ -107,7 +107,7 @@ def apply(
             if not all(r.ok for r in rows):
                 raise typer.Exit(EXIT_FINDINGS)
             return
-        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        connection = connection_for(api_endpoint, access_token_file)
         run_apply = functools.partial(
             apply_spec, env, connection, state_path=state, outputs_path=outputs, deadline_s=deadline_s
         )

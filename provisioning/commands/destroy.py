@@ -18,8 +18,8 @@ from provisioning.commands.options import (
     SpecOption,
     StateOption,
     YesOption,
+    connection_for,
 )
-from provisioning.gcp.connection import Connection
 
 
 def destroy(
@@ -46,7 +46,7 @@ def destroy(
         from provisioning.confirm import confirm_destructive
         from provisioning.engine.destroy import describe_destroy, destroy_spec
 
-        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        connection = connection_for(api_endpoint, access_token_file)
         from provisioning.state_url import check_state_location
 
         if state is not None:

@@ -18,10 +18,10 @@ from provisioning.commands.options import (
     LockTtlOption,
     StateOption,
     YesOption,
+    connection_for,
     lock_settings,
 )
 from provisioning.errors import BadInputError
-from provisioning.gcp.connection import Connection
 
 
 def reap(
@@ -74,7 +74,7 @@ def reap(
                     "a local --state file holds one environment",
                     fix="leave it out, or use gs://BUCKET/PREFIX",
                 )
-        connection = Connection.from_settings(api_endpoint, str(access_token_file or "") or None)
+        connection = connection_for(api_endpoint, access_token_file)
         if not dry_run:
             from provisioning.confirm import confirm_destructive
 

@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from provisioning.commands.console import err_console, guarded, out_console
-from provisioning.commands.options import AccessTokenFileOption, StateOption, YesOption
+from provisioning.commands.options import AccessTokenFileOption, StateOption, YesOption, connection_for
 from provisioning.errors import BadInputError
-from provisioning.gcp.connection import Connection
 
 
 def unlock(
@@ -44,7 +43,7 @@ def unlock(
         command = f"provision unlock {project}" if project else f"provision unlock --spec {spec}"
         if not yes and not sys.stdin.isatty():  # refused before any call, as confirm_destructive would
             confirm_destructive(f"clear the lock of {project_id}", command, yes)
-        connection = Connection.from_settings(None, str(access_token_file or "") or None)
+        connection = connection_for(None, access_token_file)
         backend = open_backend(location, project_id, connection)
         backend.check()
         held = backend.read_lock()
